@@ -1,0 +1,23 @@
+/** Where a CLI run writes, and where it resolves relative paths; tests pass their own. */
+export interface CliIo {
+  readonly stdout: (text: string) => void
+  readonly stderr: (text: string) => void
+  readonly cwd: string
+}
+
+/** Exit codes (sysexits-style where one fits). */
+export const EXIT = {
+  ok: 0,
+  /** `validate`: at least one file is invalid. */
+  invalid: 1,
+  /** A policy, template, value or operation given to the command is invalid. */
+  badInput: 2,
+  usage: 64,
+  noInput: 66,
+  config: 78,
+} as const
+
+/** A mistake in the command line itself. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError'
+}

@@ -1,0 +1,114 @@
+import { evaluatePolicySet, type PrincipalInfo } from './evaluate.js'
+import { prepareRequest, type AuthorizationRequest } from './request.js'
+import type { Decision, DecisionLayer, DecisionReason, DecisionValue, LayerTrace, StatementTrace } from './trace.js'
+import type { Policy } from './types.js'
+
+export type BucketAcl = 'private' | 'public-read' | 'public-read-write'
+export type ObjectAcl = BucketAcl | 'default'
+
+/** How the ACL fallback treats a data operation. */
+export type AclAccess = 'read' | 'write' | 'none'
+
+const ACL_READ = new Set(['oss:getobject', 'oss:getobjectversion'])
+const ACL_WRITE = new Set([
+  'oss:putobject', 'oss:deleteobject', 'oss:deleteobjectversion', 'oss:abortmultipartupload', 'oss:listparts',
+])
+
+/** What a public ACL would have to grant for this action: public-read covers reads only. */
+export function aclAccessFor(action: string): AclAccess {
+  const lower = action.toLowerCase()
+  return ACL_READ.has(lower) ? 'read' : ACL_WRITE.has(lower) ? 'write' : 'none'
+}
+
+export interface PolicyLayers {
+  /** The STS session policy; absent when the caller has none. Never widened by other layers. */
+  readonly session?: readonly Policy[]
+  /** The role's (or RAM user's) own policies. */
+  readonly identity?: readonly Policy[]
+  /** The bucket policy, whose statements carry Principal. */
+  readonly bucket?: readonly Policy[]
+  readonly acl?: { readonly bucket?: BucketAcl; readonly object?: ObjectAcl }
+  readonly principal?: PrincipalInfo
+}
+
+export interface AuthorizeOptions {
+  /** Object (data) operations fall back to ACLs; bucket and service operations do not. */
+  readonly dataOperation?: boolean
+}
+
+/**
+ * The full decision for one request, in the documented order (policy-semantics 1.4 and 2.5):
+ * 1. the session policy gates: anything but Allow stops here;
+ * 2. identity and bucket policies together: a Deny in either wins, then an Allow in either;
+ * 3. otherwise data operations fall back to the object ACL (`default` inherits the bucket's),
+ *    and management operations are denied.
+ */
+export function authorize(
+  layers: PolicyLayers,
+  request: AuthorizationRequest,
+  options: AuthorizeOptions = {},
+): Decision {
+  const prepared = prepareRequest(request)
+  const traces: LayerTrace[] = []
+  const principal = layers.principal ?? (layers.session || layers.identity ? undefined : { type: 'anonymous' as const })
+
+  if (layers.session) {
+    const session = evaluatePolicySet(layers.session, prepared, 'session')
+    traces.push(session)
+    if (session.decision !== 'Allow') {
+      return decide(session.decision, 'session', session.decision === 'ExplicitDeny' ? 'explicit-deny' : 'session-not-allowed', traces)
+    }
+  }
+
+  const identity = layers.identity ? evaluatePolicySet(layers.identity, prepared, 'identity') : undefined
+  if (identity) traces.push(identity)
+  const bucket = layers.bucket ? evaluatePolicySet(layers.bucket, prepared, 'bucket', principal) : undefined
+  if (bucket) traces.push(bucket)
+
+  for (const layer of [identity, bucket]) {
+    if (layer?.decision === 'ExplicitDeny') return decide('ExplicitDeny', layer.layer, 'explicit-deny', traces)
+  }
+  for (const layer of [identity, bucket]) {
+    if (layer?.decision === 'Allow') return decide('Allow', layer.layer, 'allowed', traces)
+  }
+  if (principal?.type === 'owner') return decide('Allow', 'owner', 'bucket-owner', traces)
+  // Without identity or bucket policies, the session policy alone decides (it allowed above).
+  if (layers.session && !identity && !bucket) return decide('Allow', 'session', 'allowed', traces)
+
+  if (!options.dataOperation) {
+    const anyLayer = identity ?? bucket
+    return decide('ImplicitDeny', anyLayer?.layer ?? 'default', anyLayer ? 'no-allow' : 'management-no-allow', traces)
+  }
+  return aclDecision(layers.acl, aclAccessFor(request.action), traces)
+}
+
+function aclDecision(
+  acl: PolicyLayers['acl'],
+  access: AclAccess,
+  traces: LayerTrace[],
+): Decision {
+  const objectAcl = acl?.object ?? 'default'
+  const effective: BucketAcl = objectAcl === 'default' ? (acl?.bucket ?? 'private') : objectAcl
+  const grants =
+    (effective === 'public-read' && access === 'read') ||
+    (effective === 'public-read-write' && (access === 'read' || access === 'write'))
+  if (grants) {
+    return decide('Allow', 'acl', effective === 'public-read' ? 'acl-public-read' : 'acl-public-read-write', traces)
+  }
+  return decide('ImplicitDeny', 'acl', 'acl-private', traces)
+}
+
+function decide(
+  decision: DecisionValue,
+  layer: DecisionLayer,
+  reason: DecisionReason,
+  layers: LayerTrace[],
+): Decision {
+  const deciding = layers.find((l) => l.layer === layer)
+  const wanted = decision === 'ExplicitDeny' ? 'Deny' : 'Allow'
+  const matched: StatementTrace[] =
+    decision === 'ImplicitDeny' || !deciding
+      ? []
+      : deciding.statements.filter((s) => s.matched && s.effect === wanted)
+  return { decision, layer, reason, matched, layers }
+}

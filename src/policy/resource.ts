@@ -1,0 +1,107 @@
+import { compileWildcard, type WildcardMatcher } from './wildcard.js'
+
+/**
+ * OSS resource names: `acs:oss:REGION:ACCOUNT:BUCKET[/KEY]`. The relative id (after the fourth
+ * colon) may itself hold colons, since object keys can.
+ */
+export interface ResourceName {
+  readonly service: string
+  readonly region: string
+  readonly account: string
+  /** `bucket`, `bucket/key`, or `*` for the service itself (ListBuckets). */
+  readonly relative: string
+}
+
+export function splitResourceName(arn: string): ResourceName | undefined {
+  const parts: string[] = []
+  let from = 0
+  for (let n = 0; n < 4; n++) {
+    const colon = arn.indexOf(':', from)
+    if (colon < 0) return undefined
+    parts.push(arn.slice(from, colon))
+    from = colon + 1
+  }
+  if (parts[0] !== 'acs') return undefined
+  return {
+    service: parts[1] as string,
+    region: parts[2] as string,
+    account: parts[3] as string,
+    relative: arn.slice(from),
+  }
+}
+
+export function bucketArn(bucket: string, account: string, region = '*'): string {
+  return `acs:oss:${region}:${account}:${bucket}`
+}
+
+export function objectArn(bucket: string, key: string, account: string, region = '*'): string {
+  return `acs:oss:${region}:${account}:${bucket}/${key}`
+}
+
+/** The resource that ListBuckets is authorised against: a literal `*` relative id. */
+export function serviceArn(account: string, region = '*'): string {
+  return `acs:oss:${region}:${account}:*`
+}
+
+/** A compiled `Resource` pattern: each segment globbed on its own, so `*` never spans a `:`. */
+export interface ResourcePattern {
+  readonly text: string
+  readonly matches: (target: ResourceName) => boolean
+}
+
+export type ResourceCheck =
+  | { readonly ok: true; readonly pattern: ResourcePattern }
+  | { readonly ok: false; readonly code: ResourceIssueCode; readonly message: string }
+
+export type ResourceIssueCode =
+  | 'resource.format'
+  | 'resource.service'
+  | 'resource.region'
+  | 'resource.bucket'
+
+const BUCKET_PATTERN = /^[a-z0-9*?][a-z0-9*?-]*$/
+
+export function compileResource(entry: string): ResourceCheck {
+  if (entry === '*') return { ok: true, pattern: { text: entry, matches: () => true } }
+  if (/\s/.test(entry)) {
+    return { ok: false, code: 'resource.format', message: `"${entry}" holds white space` }
+  }
+  const name = splitResourceName(entry)
+  if (!name) {
+    return {
+      ok: false,
+      code: 'resource.format',
+      message: `"${entry}" is not a resource: expected "acs:oss:*:ACCOUNT:BUCKET[/KEY]"`,
+    }
+  }
+  if (name.service !== 'oss' && name.service !== '*') {
+    return { ok: false, code: 'resource.service', message: `"${entry}" names service "${name.service}", not oss` }
+  }
+  if (name.region !== '*') {
+    return {
+      ok: false,
+      code: 'resource.region',
+      message: `"${entry}": the region of an OSS resource in a policy can only be "*"`,
+    }
+  }
+  const slash = name.relative.indexOf('/')
+  const bucket = slash < 0 ? name.relative : name.relative.slice(0, slash)
+  if (bucket === '' || !BUCKET_PATTERN.test(bucket)) {
+    return {
+      ok: false,
+      code: 'resource.bucket',
+      message: `"${entry}": "${bucket}" is not a bucket name (lower-case letters, digits, "-")`,
+    }
+  }
+  const account = compileWildcard(name.account)
+  const relative = compileWildcard(name.relative)
+  const serviceMatches: WildcardMatcher = compileWildcard(name.service)
+  return {
+    ok: true,
+    pattern: {
+      text: entry,
+      matches: (target) =>
+        serviceMatches(target.service) && account(target.account) && relative(target.relative),
+    },
+  }
+}
