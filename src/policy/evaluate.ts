@@ -1,5 +1,12 @@
 import { prepareRequest, type AuthorizationRequest, type PreparedRequest } from './request.js'
-import type { DecisionValue, LayerTrace, StatementTrace, DecisionLayer } from './trace.js'
+import type {
+  ConditionTrace,
+  DecisionLayer,
+  DecisionValue,
+  LayerTrace,
+  StatementMismatchReason,
+  StatementTrace,
+} from './trace.js'
 import type { Condition, Policy, Statement } from './types.js'
 
 /** Who is asking, for bucket policies' Principal element. */
@@ -47,37 +54,47 @@ export function matchStatement(
   request: PreparedRequest,
   principal?: PrincipalInfo,
 ): StatementTrace {
-  const base = {
-    policy: policyName,
-    index: statement.index,
-    pointer: statement.pointer,
-    ...(statement.sid !== undefined ? { sid: statement.sid } : {}),
-    effect: statement.effect,
-  }
+  // Hot path: plain loops and one object literal per outcome (no spreads, no closures).
+  let reason: StatementMismatchReason | undefined
+  let condition: ConditionTrace | undefined
   if (statement.principals && !principalApplies(statement, principal)) {
-    return { ...base, matched: false, reason: 'principal' }
-  }
-  const actionHit = statement.actions.some((a) => a.matches(request.actionLower))
-  if (actionHit !== (statement.actionElement === 'Action')) {
-    return { ...base, matched: false, reason: 'action' }
-  }
-  const target = request.resourceName
-  const resourceHit = target !== undefined && statement.resources.some((r) => r.matches(target))
-  if (resourceHit !== (statement.resourceElement === 'Resource')) {
-    return { ...base, matched: false, reason: 'resource' }
-  }
-  for (const condition of statement.conditions) {
-    const cause = conditionFailure(condition, request)
-    if (cause) {
-      return {
-        ...base,
-        matched: false,
-        reason: 'condition',
-        condition: { operator: condition.operator.name, key: condition.key, cause },
+    reason = 'principal'
+  } else if (anyAction(statement, request.actionLower) !== (statement.actionElement === 'Action')) {
+    reason = 'action'
+  } else if (anyResource(statement, request) !== (statement.resourceElement === 'Resource')) {
+    reason = 'resource'
+  } else {
+    for (const c of statement.conditions) {
+      const cause = conditionFailure(c, request)
+      if (cause) {
+        reason = 'condition'
+        condition = { operator: c.operator.name, key: c.key, cause }
+        break
       }
     }
   }
-  return { ...base, matched: true }
+  return {
+    policy: policyName,
+    index: statement.index,
+    pointer: statement.pointer,
+    sid: statement.sid,
+    effect: statement.effect,
+    matched: reason === undefined,
+    reason,
+    condition,
+  }
+}
+
+function anyAction(statement: Statement, actionLower: string): boolean {
+  for (const action of statement.actions) if (action.matches(actionLower)) return true
+  return false
+}
+
+function anyResource(statement: Statement, request: PreparedRequest): boolean {
+  const target = request.resourceName
+  if (target === undefined) return false
+  for (const resource of statement.resources) if (resource.matches(target)) return true
+  return false
 }
 
 function conditionFailure(

@@ -24,8 +24,7 @@ export function lintPolicy(policy: Policy): Issue[] {
   const warnings: Issue[] = []
   const sids = new Map<string, string>()
   for (const statement of policy.statements) {
-    const at = (element: string, i?: number) =>
-      i === undefined ? appendPointer(statement.pointer, element) : appendPointer(appendPointer(statement.pointer, element), i)
+    const at = (element: string) => appendPointer(statement.pointer, element)
     const warn = (code: LintCode, pointer: string, detail?: string) =>
       warnings.push({ pointer, code, message: detail ? `${LINT_CODES[code]}: ${detail}` : LINT_CODES[code] })
 
@@ -35,17 +34,17 @@ export function lintPolicy(policy: Policy): Issue[] {
       else sids.set(statement.sid, statement.pointer)
     }
 
-    statement.actions.forEach((action, i) => {
+    for (const action of statement.actions) {
       const known = findKnownAction(action.text)
-      if (known && known.name !== action.text) warn('lint.action-case', at(statement.actionElement, i), `"${action.text}" is "${known.name}"`)
+      if (known && known.name !== action.text) warn('lint.action-case', action.pointer, `"${action.text}" is "${known.name}"`)
       if (hasWildcard(action.text) && action.text.toLowerCase().startsWith('oss:') && action.known.length === 0) {
-        warn('lint.action-matches-nothing', at(statement.actionElement, i), `"${action.text}"`)
+        warn('lint.action-matches-nothing', action.pointer, `"${action.text}"`)
       }
-    })
+    }
 
     const levels = statement.resources.map((r) => resourceLevels(r.text))
     statement.resources.forEach((resource, i) => {
-      if ((levels[i] as Set<ActionLevel>).size === 0) warn('lint.resource-matches-nothing', at(statement.resourceElement, i), `"${resource.text}"`)
+      if ((levels[i] as Set<ActionLevel>).size === 0) warn('lint.resource-matches-nothing', resource.pointer, `"${resource.text}"`)
     })
 
     if (statement.effect !== 'Allow') continue
@@ -53,13 +52,13 @@ export function lintPolicy(policy: Policy): Issue[] {
     if (statement.resourceElement === 'NotResource') warn('lint.allow-not-resource', at('NotResource'))
     if (statement.actionElement === 'NotAction' || statement.resourceElement === 'NotResource') continue
 
-    statement.actions.forEach((action, i) => {
-      if (action.text === '*' || action.text.toLowerCase() === 'oss:*') warn('lint.broad-action', at('Action', i), `"${action.text}"`)
-    })
-    statement.resources.forEach((resource, i) => {
+    for (const action of statement.actions) {
+      if (action.text === '*' || action.text.toLowerCase() === 'oss:*') warn('lint.broad-action', action.pointer, `"${action.text}"`)
+    }
+    for (const resource of statement.resources) {
       const name = splitResourceName(resource.text)
-      if (resource.text === '*' || name?.relative === '*') warn('lint.broad-resource', at('Resource', i), `"${resource.text}"`)
-    })
+      if (resource.text === '*' || name?.relative === '*') warn('lint.broad-resource', resource.pointer, `"${resource.text}"`)
+    }
 
     const actionLevels = new Set(statement.actions.flatMap((a) => a.known.map((k) => k.level)))
     const resourceLevelsAll = new Set(levels.flatMap((l) => [...l]))
@@ -69,8 +68,8 @@ export function lintPolicy(policy: Policy): Issue[] {
     }
 
     if (grantsListing(statement) && !hasPrefixCondition(statement)) {
-      const bucketIndex = levels.findIndex((l) => l.has('bucket'))
-      warn('lint.list-without-prefix', bucketIndex >= 0 ? at('Resource', bucketIndex) : statement.pointer)
+      const bucketResource = statement.resources.find((_, i) => levels[i]?.has('bucket'))
+      warn('lint.list-without-prefix', bucketResource?.pointer ?? statement.pointer)
     }
   }
   return warnings

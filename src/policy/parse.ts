@@ -6,12 +6,13 @@ import { parseJsonText } from '../lib/parse-json.js'
 import { checkAction } from './action.js'
 import { familyAccepts, lookupConditionKey } from './condition/keys.js'
 import { lookupOperator } from './condition/registry.js'
-import { compileResource, type ResourcePattern } from './resource.js'
+import { compileResource } from './resource.js'
 import { POLICY_SCHEMA } from './schema.js'
 import type {
   ActionPattern,
   Condition,
   ConditionValueDocument,
+  LocatedResourcePattern,
   Policy,
   PolicyDocument,
   PolicyKind,
@@ -101,17 +102,17 @@ function compileStatement(
       issues.push({ pointer: at, code: check.code, message: check.message })
       continue
     }
-    actions.push({ text: entry, matches: compileWildcard(check.pattern), known: check.known })
+    actions.push({ text: entry, pointer: at, matches: compileWildcard(check.pattern), known: check.known })
   }
 
-  const resources: ResourcePattern[] = []
+  const resources: LocatedResourcePattern[] = []
   for (const [entry, at] of entries(doc[resourceElement], appendPointer(pointer, resourceElement))) {
     const check = compileResource(entry)
     if (!check.ok) {
       issues.push({ pointer: at, code: check.code, message: check.message })
       continue
     }
-    resources.push(check.pattern)
+    resources.push({ ...check.pattern, pointer: at })
   }
 
   let principals: string[] | undefined

@@ -20,11 +20,18 @@ export interface PreparedRequest {
   readonly context: ReadonlyMap<string, readonly string[]>
 }
 
+const NO_CONTEXT: ReadonlyMap<string, readonly string[]> = new Map()
+
 export function prepareRequest(request: AuthorizationRequest): PreparedRequest {
-  const context = new Map<string, readonly string[]>()
-  for (const [key, value] of Object.entries(request.context ?? {})) {
-    if (value === undefined) continue
-    context.set(key.toLowerCase(), typeof value === 'string' ? [value] : value)
+  let context = NO_CONTEXT
+  if (request.context) {
+    const map = new Map<string, readonly string[]>()
+    for (const key in request.context) {
+      const value = request.context[key]
+      if (value === undefined) continue
+      map.set(key.toLowerCase(), typeof value === 'string' ? [value] : value)
+    }
+    context = map
   }
   return {
     action: request.action,

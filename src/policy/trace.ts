@@ -33,11 +33,11 @@ export interface StatementTrace {
   readonly index: number
   /** JSON Pointer of the statement inside its policy, e.g. `/Statement/0`. */
   readonly pointer: string
-  readonly sid?: string
+  readonly sid?: string | undefined
   readonly effect: Effect
   readonly matched: boolean
-  readonly reason?: StatementMismatchReason
-  readonly condition?: ConditionTrace
+  readonly reason?: StatementMismatchReason | undefined
+  readonly condition?: ConditionTrace | undefined
 }
 
 export interface LayerTrace {

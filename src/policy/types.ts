@@ -28,9 +28,15 @@ export interface PolicyDocument {
 
 export interface ActionPattern {
   readonly text: string
+  /** Where the entry stands in the document, as written (`/Action` for a single string). */
+  readonly pointer: string
   readonly matches: (lowerCaseAction: string) => boolean
   /** The known OSS actions this entry covers (for lint and the probe). */
   readonly known: readonly KnownAction[]
+}
+
+export interface LocatedResourcePattern extends ResourcePattern {
+  readonly pointer: string
 }
 
 export interface Condition {
@@ -51,7 +57,7 @@ export interface Statement {
   readonly actionElement: 'Action' | 'NotAction'
   readonly actions: readonly ActionPattern[]
   readonly resourceElement: 'Resource' | 'NotResource'
-  readonly resources: readonly ResourcePattern[]
+  readonly resources: readonly LocatedResourcePattern[]
   readonly conditions: readonly Condition[]
   readonly principals?: readonly string[]
 }

@@ -1,0 +1,31 @@
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+/**
+ * Times `fn` until at least `minMs` has passed (after a warm-up), and returns the mean time of one
+ * unit of work in nanoseconds; `perCall` is how many units one call of `fn` does.
+ */
+export function measure(label, fn, perCall = 1, { minMs = 400, maxIterations = Infinity } = {}) {
+  const warmUntil = performance.now() + Math.min(100, minMs / 2)
+  let warm = 0
+  while (performance.now() < warmUntil && warm < maxIterations) {
+    fn()
+    warm++
+  }
+  let iterations = 0
+  const start = process.hrtime.bigint()
+  const until = performance.now() + minMs
+  do {
+    fn()
+    iterations++
+  } while (performance.now() < until && iterations < maxIterations)
+  const elapsed = Number(process.hrtime.bigint() - start)
+  return { label, ns: elapsed / iterations / perCall, iterations }
+}
+
+export function printTable(rows) {
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)))
+  for (const row of rows) console.log(row.map((cell, i) => String(cell ?? '').padEnd(widths[i])).join('  ').trimEnd())
+}

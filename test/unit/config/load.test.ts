@@ -1,0 +1,68 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigInvalidError } from '../../../src/errors.js'
+import { loadConfig, parseConfig } from '../../../src/config/load.js'
+import { ROOT } from '../../helpers/vectors.js'
+
+const valid = {
+  oss: { bucket: 'app-base-oss', region: 'cn-hangzhou', account: '1234' },
+  policies: { scopes: { read: 'policies/templates/read.json' } },
+}
+
+describe('config', () => {
+  it('loads the repository config.json with absolute paths and defaults', async () => {
+    const config = await loadConfig({ path: join(ROOT, 'config.json'), env: {} })
+    expect(config.mode).toBe('auto')
+    expect(config.policies.defaultScope).toBe('read-write')
+    expect(config.policies.scopes.read).toBe(join(ROOT, 'policies/templates/read.json'))
+    expect(Object.isFrozen(config)).toBe(true)
+  })
+
+  it('lets PORT and HOST from the environment override the file', () => {
+    const config = parseConfig(valid, '/x/config.json', { PORT: '0', HOST: '::1' })
+    expect(config.server).toEqual({ host: '::1', port: 0 })
+  })
+
+  it('reports every issue with its path, and unknown keys with a hint', () => {
+    try {
+      parseConfig(
+        { oss: { bucket: 'Bad_Bucket', region: 'cn-hangzhou', acount: '1' }, policies: { scopes: {}, defaultScope: 'x' }, Mode: 'auto' },
+        '/x/config.json',
+        {},
+      )
+      expect.unreachable()
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigInvalidError)
+      const issues = (err as ConfigInvalidError).issues.map((i) => `${i.pointer} ${i.code}`).sort()
+      expect(issues).toEqual([
+        '/Mode schema.unknown-property',
+        '/oss/account schema.required',
+        '/oss/acount schema.unknown-property',
+        '/oss/bucket schema.pattern',
+        '/policies/scopes schema.minProperties',
+      ])
+      expect((err as ConfigInvalidError).issues.find((i) => i.pointer === '/Mode')?.message).toContain('did you mean "mode"')
+    }
+  })
+
+  it('refuses a default scope that does not exist and a bad PORT together', () => {
+    expect(() => parseConfig({ ...valid, policies: { ...valid.policies, defaultScope: 'write' } }, '/x/c.json', { PORT: 'eighty' })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_CONFIG_INVALID',
+        issues: [expect.objectContaining({ pointer: '/policies/defaultScope' }), expect.objectContaining({ pointer: '/server/port' })],
+      }),
+    )
+  })
+
+  it('reports broken JSON with its line and an unreadable file clearly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ossvend-config-'))
+    writeFileSync(join(dir, 'config.json'), '{\n  "oss": {},\n}\n')
+    await expect(loadConfig({ path: join(dir, 'config.json') })).rejects.toMatchObject({
+      code: 'ERR_CONFIG_INVALID',
+      issues: [{ code: 'json.syntax', message: expect.stringContaining('line 3, column 1') }],
+    })
+    await expect(loadConfig({ path: join(dir, 'missing.json') })).rejects.toMatchObject({ issues: [{ code: 'config.unreadable' }] })
+  })
+})
