@@ -11,6 +11,23 @@ export interface Issue {
 }
 
 export type ErrorCode =
+  | 'ERR_REQUEST_INVALID'
+  | 'ERR_REQUEST_MALFORMED'
+  | 'ERR_PAYLOAD_TOO_LARGE'
+  | 'ERR_AUTH_REQUIRED'
+  | 'ERR_AUTH_INVALID'
+  | 'ERR_AUTH_EXPIRED'
+  | 'ERR_IDP_UNAVAILABLE'
+  | 'ERR_LOGIN_FAILED'
+  | 'ERR_LOGIN_THROTTLED'
+  | 'ERR_SCOPE_UNKNOWN'
+  | 'ERR_SCOPE_FORBIDDEN'
+  | 'ERR_ACCESS_DENIED'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_STS_UPSTREAM'
+  | 'ERR_STS_UNAVAILABLE'
+  | 'ERR_SHUTTING_DOWN'
+  | 'ERR_INTERNAL'
   | 'ERR_POLICY_INVALID'
   | 'ERR_TEMPLATE_INVALID'
   | 'ERR_TEMPLATE_VALUE'
@@ -107,4 +124,113 @@ export class ConfigInvalidError extends AppError {
     super(`${source}: invalid configuration (${issues.length} issue${issues.length === 1 ? '' : 's'})`)
     this.issues = issues
   }
+}
+
+/** A request body or query failed validation; `issues` lists each problem with its pointer. */
+export class RequestInvalidError extends AppError {
+  readonly code = 'ERR_REQUEST_INVALID'
+  readonly issues: readonly Issue[]
+  constructor(issues: readonly Issue[]) {
+    super(issues.map((i) => `${i.pointer || '/'}: ${i.message}`).join('; '))
+    this.issues = issues
+  }
+}
+
+/** The body is not parsable (broken JSON). */
+export class RequestMalformedError extends AppError {
+  readonly code = 'ERR_REQUEST_MALFORMED'
+}
+
+export class PayloadTooLargeError extends AppError {
+  readonly code = 'ERR_PAYLOAD_TOO_LARGE'
+}
+
+/** No credentials were presented. */
+export class AuthRequiredError extends AppError {
+  readonly code = 'ERR_AUTH_REQUIRED'
+}
+
+/** A token was presented and rejected. The reason goes to the log only, never to the client. */
+export class AuthInvalidError extends AppError {
+  readonly code = 'ERR_AUTH_INVALID'
+}
+
+export class AuthExpiredError extends AppError {
+  readonly code = 'ERR_AUTH_EXPIRED'
+}
+
+/** Wrong username or password; the same for an unknown user, so accounts cannot be probed. */
+export class LoginFailedError extends AppError {
+  readonly code = 'ERR_LOGIN_FAILED'
+  constructor() {
+    super('invalid username or password')
+  }
+}
+
+export class LoginThrottledError extends AppError {
+  readonly code = 'ERR_LOGIN_THROTTLED'
+  readonly retryAfterSec: number
+  constructor(retryAfterSec: number) {
+    super('too many failed logins; try again later')
+    this.retryAfterSec = retryAfterSec
+  }
+}
+
+export class ScopeUnknownError extends AppError {
+  readonly code = 'ERR_SCOPE_UNKNOWN'
+}
+
+/** The user may not use this scope. */
+export class ScopeForbiddenError extends AppError {
+  readonly code = 'ERR_SCOPE_FORBIDDEN'
+}
+
+/** The policy engine did not allow the request; `reason` is the engine's stable reason code. */
+export class AccessDeniedError extends AppError {
+  readonly code = 'ERR_ACCESS_DENIED'
+  readonly reason: string
+  constructor(reason: string, message = 'access denied') {
+    super(message)
+    this.reason = reason
+  }
+}
+
+export class NotFoundError extends AppError {
+  readonly code = 'ERR_NOT_FOUND'
+}
+
+/** STS refused the request for a reason retrying cannot fix (bad parameter, no permission). */
+export class StsUpstreamError extends AppError {
+  readonly code = 'ERR_STS_UPSTREAM'
+  readonly upstreamCode: string
+  readonly requestId: string | undefined
+  constructor(upstreamCode: string, requestId?: string, options?: { cause?: unknown }) {
+    super(`STS refused AssumeRole: ${upstreamCode}`, options)
+    this.upstreamCode = upstreamCode
+    this.requestId = requestId
+  }
+}
+
+/** STS cannot be reached in time (timeouts, 5xx, throttling, open circuit). */
+export class StsUnavailableError extends AppError {
+  readonly code = 'ERR_STS_UNAVAILABLE'
+  readonly retryAfterSec: number
+  constructor(message: string, retryAfterSec: number, options?: { cause?: unknown }) {
+    super(message, options)
+    this.retryAfterSec = retryAfterSec
+  }
+}
+
+export class ShuttingDownError extends AppError {
+  readonly code = 'ERR_SHUTTING_DOWN'
+}
+
+/** Anything unexpected; its cause is logged, never sent. */
+export class InternalError extends AppError {
+  readonly code = 'ERR_INTERNAL'
+}
+
+/** The external identity provider's keys cannot be fetched and none are cached. */
+export class IdpUnavailableError extends AppError {
+  readonly code = 'ERR_IDP_UNAVAILABLE'
 }

@@ -1,3 +1,6 @@
+const positiveInt = { type: 'integer', minimum: 1 } as const
+const ratio = { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 } as const
+
 export const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -10,6 +13,53 @@ export const CONFIG_SCHEMA = {
       properties: {
         host: { type: 'string', minLength: 1 },
         port: { type: 'integer', minimum: 0, maximum: 65535 },
+        bodyLimitBytes: { type: 'integer', minimum: 256, maximum: 1048576 },
+        trustProxy: { type: ['boolean', 'integer', 'string'] },
+        corsOrigins: { type: 'array', items: { type: 'string', pattern: '^https?://[^/*\\s]+$' } },
+        shutdownGraceMs: { type: 'integer', minimum: 0, maximum: 600000 },
+      },
+    },
+    auth: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        issuer: { type: 'string', minLength: 1 },
+        audience: { type: 'string', minLength: 1 },
+        accessTokenTtlSec: { type: 'integer', minimum: 60, maximum: 86400 },
+        clockToleranceSec: { type: 'integer', minimum: 0, maximum: 60 },
+        usersFile: { type: 'string', minLength: 1 },
+        scryptLog2N: { type: 'integer', minimum: 10, maximum: 20 },
+        loginThrottle: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { perUserFailures: positiveInt, perIpFailures: positiveInt, windowSec: positiveInt },
+        },
+        demoUsers: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['username', 'password', 'scopes'],
+            properties: {
+              username: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' },
+              password: { type: 'string', minLength: 8 },
+              scopes: { type: 'array', items: { type: 'string' } },
+            },
+          },
+        },
+        external: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['issuer', 'audience', 'algorithms'],
+          properties: {
+            issuer: { type: 'string', minLength: 1 },
+            audience: { type: 'string', minLength: 1 },
+            algorithms: { type: 'array', minItems: 1, items: { enum: ['RS256', 'ES256'] } },
+            publicKeys: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
+            jwksUrl: { type: 'string', pattern: '^https?://' },
+            scopesClaim: { type: 'string', minLength: 1 },
+          },
+        },
       },
     },
     oss: {
@@ -20,6 +70,32 @@ export const CONFIG_SCHEMA = {
         bucket: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$' },
         region: { type: 'string', pattern: '^[a-z]{2}-[a-z0-9-]+$' },
         account: { type: 'string', pattern: '^[0-9]{1,32}$' },
+        endpoint: { type: 'string', pattern: '^https?://' },
+      },
+    },
+    sts: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        roleArn: { type: 'string', pattern: '^acs:ram::[0-9]+:role/[A-Za-z0-9._-]+$' },
+        durationSec: { type: 'integer', minimum: 900, maximum: 43200 },
+        endpoint: { type: 'string', minLength: 1 },
+        refreshRatio: ratio,
+        minServeRatio: ratio,
+        attemptTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
+        deadlineMs: { type: 'integer', minimum: 100, maximum: 120000 },
+        maxAttempts: { type: 'integer', minimum: 1, maximum: 10 },
+        mobileErrorsAsOk: { type: 'boolean' },
+        cacheMaxEntries: { type: 'integer', minimum: 1, maximum: 10000000 },
+      },
+    },
+    sandbox: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        stsPort: { type: 'integer', minimum: 0, maximum: 65535 },
+        stsRateLimitPerSecond: { type: 'integer', minimum: 1, maximum: 100000 },
+        dataDir: { type: 'string', minLength: 1 },
       },
     },
     policies: {
@@ -38,5 +114,20 @@ export const CONFIG_SCHEMA = {
         referer: { type: 'string', minLength: 1 },
       },
     },
+  },
+} as const
+
+/** The official sample app server's config.json (rockuw/node-sts-app-server and its twins). */
+export const LEGACY_CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['RoleArn'],
+  properties: {
+    AccessKeyID: { type: 'string' },
+    AccessKeyId: { type: 'string' },
+    AccessKeySecret: { type: 'string' },
+    RoleArn: { type: 'string', pattern: '^acs:ram::[0-9]+:role/[A-Za-z0-9._-]+$' },
+    TokenExpireTime: { type: ['string', 'integer'], pattern: '^[0-9]+$' },
+    PolicyFile: { type: 'string' },
   },
 } as const

@@ -1,9 +1,62 @@
-/** `config.json` after validation; paths are absolute, every default is filled in. */
+/** A demo user of sandbox mode; never created in cloud mode. */
+export interface DemoUser {
+  readonly username: string
+  readonly password: string
+  readonly scopes: readonly string[]
+}
+
+/** An external identity provider whose JWTs ossvend accepts. */
+export interface ExternalIdp {
+  readonly issuer: string
+  readonly audience: string
+  readonly algorithms: readonly ('RS256' | 'ES256')[]
+  /** kid to absolute PEM path. */
+  readonly publicKeys?: Readonly<Record<string, string>>
+  readonly jwksUrl?: string
+  /** The claim holding the user's scopes (a list or a space-separated string). */
+  readonly scopesClaim: string
+}
+
+/** `config.json` after validation; paths are absolute, every default is filled in; no secrets. */
 export interface Config {
   readonly source: string
   readonly mode: 'auto' | 'sandbox' | 'cloud'
-  readonly server: { readonly host: string; readonly port: number }
-  readonly oss: { readonly bucket: string; readonly region: string; readonly account: string }
+  readonly server: {
+    readonly host: string
+    readonly port: number
+    readonly bodyLimitBytes: number
+    readonly trustProxy: boolean | number | string
+    readonly corsOrigins: readonly string[]
+    readonly shutdownGraceMs: number
+  }
+  readonly auth: {
+    readonly issuer: string
+    readonly audience: string
+    readonly accessTokenTtlSec: number
+    readonly clockToleranceSec: number
+    readonly usersFile: string
+    /** scrypt cost for new password hashes (2^N); 17 in production. */
+    readonly scryptLog2N: number
+    readonly loginThrottle: { readonly perUserFailures: number; readonly perIpFailures: number; readonly windowSec: number }
+    readonly demoUsers: readonly DemoUser[]
+    readonly external?: ExternalIdp
+  }
+  readonly oss: { readonly bucket: string; readonly region: string; readonly account: string; readonly endpoint?: string }
+  readonly sts: {
+    readonly roleArn: string
+    readonly durationSec: number
+    readonly endpoint?: string
+    /** Refresh once less than this share of the lifetime remains. */
+    readonly refreshRatio: number
+    /** Never hand out credentials with less than this share of the lifetime left. */
+    readonly minServeRatio: number
+    readonly attemptTimeoutMs: number
+    readonly deadlineMs: number
+    readonly maxAttempts: number
+    readonly mobileErrorsAsOk: boolean
+    readonly cacheMaxEntries: number
+  }
+  readonly sandbox: { readonly stsPort: number; readonly stsRateLimitPerSecond: number; readonly dataDir: string }
   readonly policies: {
     /** Scope name to absolute template path. */
     readonly scopes: Readonly<Record<string, string>>
@@ -11,4 +64,12 @@ export interface Config {
     readonly rolePolicies: readonly string[]
     readonly referer?: string
   }
+  /** Non-fatal findings (a legacy config, secrets in a file); main prints them. */
+  readonly warnings: readonly string[]
+}
+
+/** Credentials found in a legacy sample-server config file; kept apart from Config. */
+export interface LegacyCredentials {
+  readonly accessKeyId: string
+  readonly accessKeySecret: string
 }

@@ -1,0 +1,42 @@
+import type { Logger } from 'pino'
+import type { LoginThrottle } from '../auth/login-throttle.js'
+import type { TokenVerifier } from '../auth/tokens.js'
+import type { UserStore } from '../auth/user-store.js'
+import type { Config } from '../config/types.js'
+import type { Scopes } from '../grant/scopes.js'
+import type { CredentialVendor } from '../grant/vend.js'
+import type { Clock } from '../lib/clock.js'
+import type { Policy } from '../policy/types.js'
+import type { Metrics } from './metrics.js'
+
+/** What the server knows about its own health, for /readyz. */
+export interface HealthState {
+  draining: boolean
+  /** Set when STS refused the server's own credentials (NoPermission, bad AccessKey). */
+  stsForbidden: string | undefined
+  /** True while the STS circuit breaker is not closed. */
+  stsCircuitOpen(): boolean
+  /** Credentials cached, so clients can still be served while STS is down. */
+  cachedCredentials(): number
+}
+
+export interface AppDeps {
+  readonly config: Config
+  readonly logger: Logger
+  readonly metrics: Metrics
+  readonly clock: Clock
+  readonly users: UserStore
+  readonly throttle: LoginThrottle
+  /** Issues ossvend's own access tokens; absent when only an external identity provider is used. */
+  readonly issueToken?: (user: { username: string; scopes: readonly string[] }) => { accessToken: string; expiresIn: number }
+  readonly verifyToken: TokenVerifier
+  readonly verifyPassword: (password: string, hash: string) => Promise<boolean>
+  /** Hash compared for unknown users, so their logins take as long as real ones. */
+  readonly dummyPasswordHash: string
+  readonly vendor: CredentialVendor
+  readonly scopes: Scopes
+  readonly rolePolicies: readonly Policy[]
+  readonly health: HealthState
+  /** The OSS endpoint clients should use (the sandbox's in sandbox mode). */
+  readonly ossEndpoint: string
+}

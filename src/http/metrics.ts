@@ -1,0 +1,54 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+/** Prometheus metrics, on a registry of their own (so several apps can live in one process). */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry()
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry })
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'ossvend_http_requests_total',
+      help: 'HTTP requests by route, method and status',
+      labelNames: ['route', 'method', 'status'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'ossvend_http_request_duration_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['route'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    stsCalls: new Counter({
+      name: 'ossvend_sts_calls_total',
+      help: 'AssumeRole calls by outcome (ok, retryable, throttled, rejected, forbidden, circuit-open)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    stsDuration: new Histogram({
+      name: 'ossvend_sts_call_duration_seconds',
+      help: 'AssumeRole latency, retries included',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+      registers: [registry],
+    }),
+    credentialCache: new Counter({
+      name: 'ossvend_credential_cache_total',
+      help: 'Credential cache lookups by result (hit, miss, refresh)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    stsCircuit: new Gauge({
+      name: 'ossvend_sts_circuit_open',
+      help: '1 while the STS circuit breaker is open or half-open',
+      registers: [registry],
+    }),
+    logins: new Counter({
+      name: 'ossvend_logins_total',
+      help: 'Login attempts by result (ok, failed, throttled)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>

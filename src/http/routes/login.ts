@@ -1,0 +1,49 @@
+import { Router } from 'express'
+import { LoginFailedError, LoginThrottledError, NotFoundError } from '../../errors.js'
+import type { AppDeps } from '../deps.js'
+import { validateBody } from '../validate-body.js'
+
+const LOGIN_BODY = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['username', 'password'],
+  properties: {
+    username: { type: 'string', minLength: 1, maxLength: 128 },
+    password: { type: 'string', minLength: 1, maxLength: 1024 },
+  },
+} as const
+
+/**
+ * POST /v1/login: the built-in users. An unknown user and a wrong password get the same answer
+ * after the same work (a dummy hash is checked), and failures are throttled per user and per IP.
+ */
+export function loginRoutes(deps: AppDeps): Router {
+  const router = Router()
+  router.post('/v1/login', validateBody(LOGIN_BODY), async (req, res) => {
+    const issueToken = deps.issueToken
+    if (!issueToken) throw new NotFoundError('this server accepts tokens from an external identity provider only')
+    const { username: given, password } = req.body as { username: string; password: string }
+    const username = given.toLowerCase()
+    const ip = req.ip ?? 'unknown'
+    try {
+      await deps.throttle.check(username, ip)
+    } catch (err) {
+      if (err instanceof LoginThrottledError) deps.metrics.logins.inc({ result: 'throttled' })
+      throw err
+    }
+    const user = deps.users.find(username)
+    const ok = await deps.verifyPassword(password, user?.passwordHash ?? deps.dummyPasswordHash)
+    if (!user || !ok) {
+      await deps.throttle.failed(username, ip)
+      deps.metrics.logins.inc({ result: 'failed' })
+      deps.logger.info({ event: 'login-failed', user: username }, 'login failed')
+      throw new LoginFailedError()
+    }
+    await deps.throttle.succeeded(username)
+    deps.metrics.logins.inc({ result: 'ok' })
+    const { accessToken, expiresIn } = issueToken(user)
+    res.setHeader('Cache-Control', 'no-store')
+    res.json({ accessToken, tokenType: 'Bearer', expiresIn })
+  })
+  return router
+}

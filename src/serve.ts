@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import { createJwksResolver, createStaticKeyResolver } from './auth/key-resolver.js'
+import { createLoginThrottle } from './auth/login-throttle.js'
+import { hashPassword, verifyPassword } from './auth/password.js'
+import { createTokenIssuer, createTokenVerifier } from './auth/tokens.js'
+import { createUserStore, readUsersFile, type UserRecord } from './auth/user-store.js'
+import type { Env } from './config/load.js'
+import type { Config, LegacyCredentials } from './config/types.js'
+import { loadScopes } from './grant/scopes.js'
+import { createCredentialVendor } from './grant/vend.js'
+import { createApp } from './http/app.js'
+import type { AppDeps, HealthState } from './http/deps.js'
+import { createMetrics } from './http/metrics.js'
+import { systemClock, type Clock } from './lib/clock.js'
+import { randomHex, randomToken } from './lib/crypto.js'
+import { loadPolicyFile } from './policy/load.js'
+import { StsCredentialStore } from './sandbox/sts-credential-store.js'
+import { startSandboxSts, type RunningSandboxSts } from './sandbox/sts-server.js'
+import { createAlibabaStsClient } from './sts/alibaba-client.js'
+import { createCircuitBreaker } from './sts/circuit-breaker.js'
+import { createCredentialCache } from './sts/credential-cache.js'
+import { defaultSleep } from './sts/retry.js'
+import type { StsClient } from './sts/types.js'
+
+export interface StartOptions {
+  readonly config: Config
+  readonly env: Env
+  readonly logger: Logger
+  readonly clock?: Clock
+  readonly legacyCredentials?: LegacyCredentials
+  /** Replaces the STS client (tests). */
+  readonly stsClient?: StsClient
+}
+
+export interface RunningServer {
+  readonly server: Server
+  readonly url: string
+  readonly sandbox: 'on' | 'off'
+  readonly sandboxSts?: RunningSandboxSts
+  readonly deps: AppDeps
+  /** Stops accepting, lets in-flight requests finish (up to the grace period), then closes. */
+  close(): Promise<void>
+}
+
+/** Sandbox when the config says so, or says `auto` and no Alibaba credentials are set. */
+export function isSandbox(config: Config, env: Env, legacy?: LegacyCredentials): boolean {
+  if (config.mode === 'sandbox') return true
+  if (config.mode === 'cloud') return false
+  return !(env.ALIBABA_CLOUD_ACCESS_KEY_ID && env.ALIBABA_CLOUD_ACCESS_KEY_SECRET) && !legacy
+}
+
+export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps; sandboxSts?: RunningSandboxSts }> {
+  const { config, env, logger } = options
+  const clock = options.clock ?? systemClock
+  const sandbox = isSandbox(config, env, options.legacyCredentials)
+  const metrics = createMetrics({ defaultMetrics: true })
+
+  let sandboxSts: RunningSandboxSts | undefined
+  let stsClient = options.stsClient
+  if (!stsClient) {
+    if (sandbox) {
+      const rootKeyId = `SBX${randomHex(10).toUpperCase()}`
+      const rootSecret = randomToken(24)
+      sandboxSts = await startSandboxSts({
+        accounts: new Map([[rootKeyId, { accessKeySecret: rootSecret, account: config.oss.account }]]),
+        store: new StsCredentialStore(join(config.sandbox.dataDir, 'sts-credentials.json')),
+        clock,
+        rateLimitPerSecond: config.sandbox.stsRateLimitPerSecond,
+        host: config.server.host,
+        port: config.sandbox.stsPort,
+      })
+      stsClient = createAlibabaStsClient({ endpoint: sandboxSts.url, credentials: { accessKeyId: rootKeyId, accessKeySecret: rootSecret }, timeoutMs: config.sts.attemptTimeoutMs })
+    } else {
+      const fromEnv = env.ALIBABA_CLOUD_ACCESS_KEY_ID && env.ALIBABA_CLOUD_ACCESS_KEY_SECRET
+        ? { accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID, accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET, ...(env.ALIBABA_CLOUD_SECURITY_TOKEN ? { securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN } : {}) }
+        : options.legacyCredentials
+      stsClient = createAlibabaStsClient({
+        ...(config.sts.endpoint ? { endpoint: config.sts.endpoint } : {}),
+        regionId: config.oss.region,
+        ...(fromEnv ? { credentials: fromEnv } : {}),
+        timeoutMs: config.sts.attemptTimeoutMs,
+      })
+    }
+  }
+
+  const scopes = await loadScopes(config)
+  const rolePolicies = await Promise.all(config.policies.rolePolicies.map((p) => loadPolicyFile(p)))
+  const now = () => clock().getTime()
+  const breaker = createCircuitBreaker({ failureThreshold: 5, openMs: 5000, now })
+  const cache = createCredentialCache({ now, refreshRatio: config.sts.refreshRatio, minServeRatio: config.sts.minServeRatio, maxEntries: config.sts.cacheMaxEntries })
+  const health: HealthState = {
+    draining: false,
+    stsForbidden: undefined,
+    stsCircuitOpen: () => breaker.state !== 'closed',
+    cachedCredentials: () => cache.size,
+  }
+  const vendor = createCredentialVendor({
+    scopes,
+    sts: stsClient,
+    cache,
+    breaker,
+    roleArn: config.sts.roleArn,
+    durationSec: config.sts.durationSec,
+    retry: {
+      maxAttempts: config.sts.maxAttempts,
+      attemptTimeoutMs: config.sts.attemptTimeoutMs,
+      deadlineMs: config.sts.deadlineMs,
+      baseDelayMs: 100,
+      maxDelayMs: 1000,
+      now,
+      random: Math.random,
+      sleep: defaultSleep,
+    },
+    observer: {
+      onCall(outcome, seconds) {
+        metrics.stsCalls.inc({ outcome })
+        if (outcome !== 'circuit-open') metrics.stsDuration.observe(seconds)
+      },
+      onForbidden(error) {
+        health.stsForbidden = error.stsCode
+        logger.error({ stsCode: error.stsCode, requestId: error.requestId }, 'STS refused the server credentials; check the AccessKey and the role trust policy')
+      },
+    },
+  })
+
+  const users: UserRecord[] = await readUsersFile(config.auth.usersFile)
+  if (sandbox) {
+    for (const demo of config.auth.demoUsers) {
+      if (!users.some((u) => u.username === demo.username)) {
+        users.push({ username: demo.username, passwordHash: await hashPassword(demo.password, config.auth.scryptLog2N), scopes: demo.scopes })
+      }
+    }
+  }
+
+  const secretText = env.OSSVEND_JWT_SECRET
+  const secret = secretText ? Buffer.from(secretText, 'utf8') : randomBytes(32)
+  if (secretText && secret.length < 32) throw new TypeError('OSSVEND_JWT_SECRET must have at least 32 bytes')
+  const external = config.auth.external
+  const resolveKey = external?.jwksUrl
+    ? createJwksResolver({ url: external.jwksUrl })
+    : external?.publicKeys
+      ? await createStaticKeyResolver(external.publicKeys)
+      : undefined
+  const issuer = createTokenIssuer({ secret, issuer: config.auth.issuer, audience: config.auth.audience, ttlSec: config.auth.accessTokenTtlSec, clock })
+  const verifyToken = createTokenVerifier({
+    own: { secret, issuer: config.auth.issuer, audience: config.auth.audience },
+    ...(external && resolveKey
+      ? { external: { issuer: external.issuer, audience: external.audience, algorithms: external.algorithms, resolveKey, scopesClaim: external.scopesClaim } }
+      : {}),
+    clockToleranceSec: config.auth.clockToleranceSec,
+    maxLifetimeSec: Math.max(config.auth.accessTokenTtlSec, 86400),
+    clock,
+  })
+
+  const deps: AppDeps = {
+    config,
+    logger,
+    metrics,
+    clock,
+    users: createUserStore(users),
+    throttle: createLoginThrottle(config.auth.loginThrottle),
+    issueToken: (user) => issuer.issue(user),
+    verifyToken,
+    verifyPassword,
+    dummyPasswordHash: await hashPassword(randomToken(16), config.auth.scryptLog2N),
+    vendor,
+    scopes,
+    rolePolicies,
+    health,
+    ossEndpoint: config.oss.endpoint ?? `https://oss-${config.oss.region}.aliyuncs.com`,
+  }
+  return { deps, ...(sandboxSts ? { sandboxSts } : {}) }
+}
+
+/** Builds everything and listens; `npm start`, `ossvend serve` and the end-to-end tests use this. */
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const { deps, sandboxSts } = await buildDeps(options)
+  const app = createApp(deps)
+  const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, app)
+  server.keepAliveTimeout = 5_000
+  await new Promise<void>((resolve) => server.listen(options.config.server.port, options.config.server.host, resolve))
+  const { port } = server.address() as AddressInfo
+  const host = options.config.server.host.includes(':') ? `[${options.config.server.host}]` : options.config.server.host
+  let closing: Promise<void> | undefined
+  return {
+    server,
+    url: `http://${host}:${port}`,
+    sandbox: sandboxSts ? 'on' : 'off',
+    ...(sandboxSts ? { sandboxSts } : {}),
+    deps,
+    close() {
+      closing ??= (async () => {
+        deps.health.draining = true
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+        server.closeIdleConnections()
+        const grace = setTimeout(() => server.closeAllConnections(), options.config.server.shutdownGraceMs)
+        await closed
+        clearTimeout(grace)
+        await sandboxSts?.close()
+      })()
+      return closing
+    },
+  }
+}
