@@ -26,7 +26,6 @@ export type ErrorCode =
   | 'ERR_NOT_FOUND'
   | 'ERR_STS_UPSTREAM'
   | 'ERR_STS_UNAVAILABLE'
-  | 'ERR_SHUTTING_DOWN'
   | 'ERR_INTERNAL'
   | 'ERR_POLICY_INVALID'
   | 'ERR_TEMPLATE_INVALID'
@@ -219,10 +218,6 @@ export class StsUnavailableError extends AppError {
     super(message, options)
     this.retryAfterSec = retryAfterSec
   }
-}
-
-export class ShuttingDownError extends AppError {
-  readonly code = 'ERR_SHUTTING_DOWN'
 }
 
 /** Anything unexpected; its cause is logged, never sent. */

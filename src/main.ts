@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { loadConfigWithCredentials } from './config/load.js'
 import { ConfigInvalidError } from './errors.js'
 import { createLogger } from './http/logger.js'
@@ -41,4 +42,4 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'))
 }
 
-await main()
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await main()

@@ -196,9 +196,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       closing ??= (async () => {
         deps.health.draining = true
         const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+        // Keep-alive connections become idle as their last response ends; close each one then.
         server.closeIdleConnections()
+        const reaper = setInterval(() => server.closeIdleConnections(), 50)
         const grace = setTimeout(() => server.closeAllConnections(), options.config.server.shutdownGraceMs)
         await closed
+        clearInterval(reaper)
         clearTimeout(grace)
         await sandboxSts?.close()
       })()

@@ -3,6 +3,8 @@ export interface CliIo {
   readonly stdout: (text: string) => void
   readonly stderr: (text: string) => void
   readonly cwd: string
+  /** All of standard input, for secrets that must not appear in argv (`users add --password-stdin`). */
+  readonly readStdin?: () => Promise<string>
 }
 
 /** Exit codes (sysexits-style where one fits). */

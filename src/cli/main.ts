@@ -13,6 +13,7 @@ import { MATRIX_USAGE, matrixCommand } from './matrix.js'
 import { RENDER_USAGE, renderCommand } from './render.js'
 import { SIMULATE_USAGE, simulateCommand } from './simulate.js'
 import { VALIDATE_USAGE, validateCommand } from './validate.js'
+import { USERS_USAGE, usersCommand } from './users.js'
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>
 
@@ -21,6 +22,15 @@ const COMMANDS: Readonly<Record<string, { run: Command; usage: string }>> = {
   matrix: { run: matrixCommand, usage: MATRIX_USAGE },
   validate: { run: validateCommand, usage: VALIDATE_USAGE },
   render: { run: renderCommand, usage: RENDER_USAGE },
+  users: { run: usersCommand, usage: USERS_USAGE },
+  serve: {
+    run: async (argv) => {
+      const { main } = await import('../main.js')
+      await main(argv)
+      return EXIT.ok
+    },
+    usage: 'ossvend serve [CONFIG]   (what npm start runs)',
+  },
 }
 
 const USAGE = `usage: ossvend <command> [options]

@@ -24,7 +24,6 @@ export const PROBLEMS = {
   ERR_NOT_FOUND: { status: 404, title: 'Not found', expose: false },
   ERR_STS_UPSTREAM: { status: 502, title: 'Credential service refused the request', expose: false },
   ERR_STS_UNAVAILABLE: { status: 503, title: 'Credential service unavailable', expose: false },
-  ERR_SHUTTING_DOWN: { status: 503, title: 'Shutting down', expose: false },
   ERR_INTERNAL: { status: 500, title: 'Internal error', expose: false },
   ERR_POLICY_INVALID: { status: 500, title: 'Server policy invalid', expose: false },
   ERR_TEMPLATE_INVALID: { status: 500, title: 'Server policy template invalid', expose: false },

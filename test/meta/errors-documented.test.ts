@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import * as errors from '../../src/errors.js'
+import { PROBLEMS } from '../../src/http/problem.js'
 import { ROOT } from '../helpers/vectors.js'
 
 /** Codes declared by the error classes in src/errors.ts. */
@@ -11,15 +12,20 @@ function codesInSource(): string[] {
   return [...union.matchAll(/'(ERR_[A-Z_]+)'/g)].map((m) => m[1] as string).sort()
 }
 
-/** Codes in the README's error table (rows that start with a backquoted ERR_ code). */
-function codesInReadme(): string[] {
+/** Rows of the README's error table: a backquoted ERR_ code, then its HTTP status. */
+function readmeRows(): Map<string, number> {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
-  return [...readme.matchAll(/^\| `(ERR_[A-Z_]+)` \|/gm)].map((m) => m[1] as string).sort()
+  return new Map([...readme.matchAll(/^\| `(ERR_[A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1] as string, Number(m[2])]))
 }
+const codesInReadme = () => [...readmeRows().keys()].sort()
 
 describe('error codes', () => {
   it('are documented in the README table, and the table lists nothing else', () => {
     expect(codesInReadme()).toEqual(codesInSource())
+  })
+
+  it('have the same HTTP status in the README as in the problem table', () => {
+    for (const [code, status] of readmeRows()) expect(status, code).toBe(PROBLEMS[code as keyof typeof PROBLEMS].status)
   })
 
   it('each have an error class that carries the code', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigInvalidError } from '../../../src/errors.js'
-import { loadConfig, parseConfig } from '../../../src/config/load.js'
+import { loadConfig, loadConfigWithCredentials, parseConfig } from '../../../src/config/load.js'
 import { ROOT } from '../../helpers/vectors.js'
 
 const valid = {
@@ -20,9 +20,35 @@ describe('config', () => {
     expect(Object.isFrozen(config)).toBe(true)
   })
 
-  it('lets PORT and HOST from the environment override the file', () => {
-    const config = parseConfig(valid, '/x/config.json', { PORT: '0', HOST: '::1' })
-    expect(config.server).toEqual({ host: '::1', port: 0 })
+  it('lets PORT, HOST, OSSVEND_MODE and OSSVEND_STS_ENDPOINT from the environment override the file', () => {
+    const config = parseConfig(valid, '/x/config.json', { PORT: '0', HOST: '::1', OSSVEND_MODE: 'cloud', OSSVEND_STS_ENDPOINT: 'http://127.0.0.1:9' })
+    expect(config.server).toMatchObject({ host: '::1', port: 0 })
+    expect(config.mode).toBe('cloud')
+    expect(config.sts.endpoint).toBe('http://127.0.0.1:9')
+  })
+
+  it('fills every default, and refuses inconsistent STS timing', () => {
+    const config = parseConfig(valid, '/x/config.json', {})
+    expect(config.sts).toMatchObject({ durationSec: 3600, refreshRatio: 0.5, minServeRatio: 0.25, maxAttempts: 3, roleArn: 'acs:ram::1234:role/ossvend-app' })
+    expect(() => parseConfig({ ...valid, sts: { refreshRatio: 0.2, minServeRatio: 0.3, attemptTimeoutMs: 5000, deadlineMs: 1000 } }, '/x/c.json', {})).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ pointer: '/sts/minServeRatio' }), expect.objectContaining({ pointer: '/sts/attemptTimeoutMs' })] }),
+    )
+  })
+
+  it('reads the official sample server config as a migration path, with warnings and the secret kept apart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ossvend-legacy-'))
+    const path = join(dir, 'config.json')
+    writeFileSync(path, JSON.stringify({ AccessKeyID: 'legacy-id', AccessKeySecret: 'legacy-secret', RoleArn: 'acs:ram::5678:role/app', TokenExpireTime: '900', PolicyFile: 'policy/all_policy.txt' }))
+    const { config, legacyCredentials } = await loadConfigWithCredentials({ path, env: {} })
+    expect(config.sts).toMatchObject({ roleArn: 'acs:ram::5678:role/app', durationSec: 900 })
+    expect(config.oss.account).toBe('5678')
+    expect(config.mode).toBe('cloud')
+    expect(Object.keys(config.policies.scopes)).toEqual(['read', 'write', 'read-write'])
+    expect(legacyCredentials).toEqual({ accessKeyId: 'legacy-id', accessKeySecret: 'legacy-secret' })
+    expect(JSON.stringify(config)).not.toContain('legacy-secret')
+    expect(config.warnings.join('\n')).toMatch(/secrets in files are unsafe[\s\S]*PolicyFile is not used/)
+    writeFileSync(path, JSON.stringify({ RoleArn: 'acs:ram::5678:role/app', TokenExpireTime: '60', Extra: 1 }))
+    await expect(loadConfigWithCredentials({ path, env: {} })).rejects.toMatchObject({ issues: [expect.objectContaining({ pointer: '/Extra' })] })
   })
 
   it('reports every issue with its path, and unknown keys with a hint', () => {

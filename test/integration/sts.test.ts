@@ -1,0 +1,162 @@
+import jwt from 'jsonwebtoken'
+import request from 'supertest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createSimulator } from '../../src/policy/simulator.js'
+import { parsePolicyText } from '../../src/policy/parse.js'
+import { buildTestApp, DEMO, type TestApp } from '../helpers/app.js'
+import { androidProvider, iosProvider } from '../helpers/mobile-sdk.js'
+import { expectNoSecretsLogged, rememberSecrets } from '../helpers/secrets.js'
+import { capturedLogs } from '../helpers/app.js'
+
+let t: TestApp
+let alice: string
+let bob: string
+
+async function login(app: TestApp, who: { username: string; password: string }): Promise<string> {
+  const res = await request(app.app).post('/v1/login').send(who).expect(200)
+  rememberSecrets(res.body.accessToken)
+  return res.body.accessToken as string
+}
+
+beforeAll(async () => {
+  t = await buildTestApp()
+  alice = await login(t, DEMO.alice)
+  bob = await login(t, DEMO.bob)
+})
+afterAll(async () => {
+  expectNoSecretsLogged()
+  await t.close()
+})
+
+describe('GET /v1/sts', () => {
+  it('answers in the mobile SDK format, with the bucket, region, endpoint and prefix', async () => {
+    const res = await request(t.app).get('/v1/sts?scope=read').set('authorization', `Bearer ${alice}`).expect(200)
+    rememberSecrets(res.body.AccessKeySecret, res.body.SecurityToken)
+    expect(res.body).toEqual({
+      StatusCode: 200,
+      AccessKeyId: expect.stringMatching(/^STS\./),
+      AccessKeySecret: expect.any(String),
+      SecurityToken: expect.any(String),
+      Expiration: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+      Bucket: 'app-base-oss',
+      Region: 'cn-hangzhou',
+      Endpoint: 'https://oss-cn-hangzhou.aliyuncs.com',
+      Prefix: 'alice/',
+      Scope: 'read',
+    })
+    expect(res.headers['cache-control']).toBe('no-store')
+    const expiresIn = Date.parse(res.body.Expiration) - Date.now()
+    expect(expiresIn).toBeGreaterThan(880_000)
+    expect(expiresIn).toBeLessThanOrEqual(900_000)
+  })
+
+  it('is read correctly by the Android and iOS credential providers', async () => {
+    const res = await request(t.app).get('/v1/sts').set('authorization', `Bearer ${alice}`).expect(200)
+    const android = androidProvider(res.status, res.text)
+    const ios = iosProvider(res.text)
+    expect(android.ok && ios.ok).toBe(true)
+    if (android.ok && ios.ok) expect(android.expiration).toBe(ios.expiration)
+  })
+
+  it('binds the credentials to the user: the session policy STS received confines them to alice/', async () => {
+    const res = await request(t.app).get('/v1/sts?scope=read-write').set('authorization', `Bearer ${alice}`).expect(200)
+    const issued = t.sts.store.get(res.body.AccessKeyId)
+    expect(issued?.sessionName).toBe('u-alice')
+    expect(issued?.roleArn).toBe('acs:ram::1234:role/ossvend-app')
+    const sim = createSimulator([parsePolicyText(issued?.policy ?? '')], { bucket: 'app-base-oss', account: '1234' })
+    sim.assertAllowed('PutObject', 'alice/a.txt')
+    sim.assertDenied('GetObject', 'bob/a.txt')
+    sim.assertDenied('ListObjects', '')
+  })
+
+  it('accepts the token as ?access_token= (mobile providers can only GET a URL)', async () => {
+    const res = await request(t.app).get(`/v1/sts?access_token=${alice}`).expect(200)
+    expect(res.body.Prefix).toBe('alice/')
+  })
+
+  it('gives each user their own prefix and session name, and serves repeat requests from the cache', async () => {
+    const before = t.sts.stats.issued
+    const a1 = await request(t.app).get('/v1/sts?scope=write').set('authorization', `Bearer ${alice}`).expect(200)
+    const a2 = await request(t.app).get('/v1/sts?scope=write').set('authorization', `Bearer ${alice}`).expect(200)
+    const b1 = await request(t.app).get('/v1/sts?scope=write').set('authorization', `Bearer ${bob}`).expect(200)
+    expect(a2.body.AccessKeyId).toBe(a1.body.AccessKeyId)
+    expect(b1.body.AccessKeyId).not.toBe(a1.body.AccessKeyId)
+    expect(b1.body.Prefix).toBe('bob/')
+    expect(t.sts.stats.issued - before).toBe(2)
+  })
+
+  it('makes exactly one AssumeRole call for 200 concurrent requests from one user', async () => {
+    const carol = await buildTestApp({ auth: { demoUsers: [{ username: 'carol', password: 'carol-sandbox-pw', scopes: ['read'] }] } })
+    try {
+      const token = await login(carol, { username: 'carol', password: 'carol-sandbox-pw' })
+      const responses = await Promise.all(
+        Array.from({ length: 200 }, () => request(carol.app).get('/v1/sts?scope=read').set('authorization', `Bearer ${token}`)),
+      )
+      expect(responses.every((r) => r.status === 200)).toBe(true)
+      expect(new Set(responses.map((r) => r.body.AccessKeyId)).size).toBe(1)
+      expect(carol.sts.stats.issued).toBe(1)
+    } finally {
+      await carol.close()
+    }
+  })
+
+  it('writes one audit line per vended credential, without the secret', async () => {
+    const res = await request(t.app).get('/v1/sts?scope=read').set('authorization', `Bearer ${bob}`).expect(200)
+    const audit = capturedLogs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === 'credential-vended' && l.accessKeyId === res.body.AccessKeyId)
+    expect(audit).toHaveLength(1)
+    expect(audit[0]).toMatchObject({ user: 'bob', scope: 'read', sessionName: 'u-bob', expiration: res.body.Expiration, policyHash: expect.stringMatching(/^[0-9a-f]{64}$/) })
+    expect(JSON.stringify(audit[0])).not.toContain(res.body.AccessKeySecret)
+  })
+
+  it('refuses a scope the user does not hold (403) and an unknown one (400)', async () => {
+    const limited = await buildTestApp({ auth: { demoUsers: [{ username: 'dave', password: 'dave-sandbox-pw', scopes: ['read'] }] } })
+    try {
+      const token = await login(limited, { username: 'dave', password: 'dave-sandbox-pw' })
+      const forbidden = await request(limited.app).get('/v1/sts?scope=write').set('authorization', `Bearer ${token}`).expect(403)
+      expect(forbidden.body).toMatchObject({ code: 'ERR_SCOPE_FORBIDDEN', StatusCode: 403, ErrorCode: 'ERR_SCOPE_FORBIDDEN' })
+      const unknown = await request(limited.app).get('/v1/sts?scope=admin').set('authorization', `Bearer ${token}`).expect(400)
+      expect(unknown.body.code).toBe('ERR_SCOPE_UNKNOWN')
+      await request(limited.app).get('/v1/sts?scope=Bad*').set('authorization', `Bearer ${token}`).expect(400)
+      expect(limited.sts.stats.issued).toBe(0)
+    } finally {
+      await limited.close()
+    }
+  })
+
+  it('answers errors with HTTP 200 in mobile-compatible mode, which the Android provider can read', async () => {
+    const plain = await request(t.app).get('/v1/sts').expect(401)
+    expect(androidProvider(plain.status, plain.text)).toEqual({ ok: false, error: 'IOException: body never read' })
+    const mobile = await request(t.app).get('/v1/sts?compat=mobile').expect(200)
+    expect(mobile.body).toMatchObject({ StatusCode: 401, ErrorCode: 'ERR_AUTH_REQUIRED', ErrorMessage: expect.any(String) })
+    expect(androidProvider(mobile.status, mobile.text)).toEqual({ ok: false, error: expect.stringContaining('ErrorCode: ERR_AUTH_REQUIRED') })
+    expect(iosProvider(mobile.text).ok).toBe(false)
+  })
+
+  it('uses mobile-compatible errors for every request when configured', async () => {
+    const compat = await buildTestApp({ sts: { mobileErrorsAsOk: true } })
+    try {
+      const res = await request(compat.app).get('/v1/sts').expect(200)
+      expect(res.body.StatusCode).toBe(401)
+    } finally {
+      await compat.close()
+    }
+  })
+
+  it('takes ?access_token= on /v1/sts only', async () => {
+    const res = await request(t.app).post(`/v1/simulate?access_token=${alice}`).send({ operation: 'GetObject', key: 'alice/a' }).expect(401)
+    expect(res.body.code).toBe('ERR_AUTH_REQUIRED')
+  })
+
+  it('refuses tokens whose subject is not a safe user id before anything reaches STS', async () => {
+    const before = t.sts.stats.requests
+    for (const sub of ['*', 'a*', '../x', 'a/b', '%2F', '"', 'Alice', ' a', 'a'.repeat(64)]) {
+      const now = Math.floor(Date.now() / 1000)
+      const token = jwt.sign({ sub, scope: 'read', iat: now, exp: now + 60 }, 'test-secret-test-secret-test-secret!', {
+        algorithm: 'HS256', issuer: 'ossvend', audience: 'ossvend-app', header: { alg: 'HS256', typ: 'at+jwt' },
+      })
+      const res = await request(t.app).get('/v1/sts?scope=read').set('authorization', `Bearer ${token}`).expect(401)
+      expect(res.body.code).toBe('ERR_AUTH_INVALID')
+    }
+    expect(t.sts.stats.requests).toBe(before)
+  })
+})

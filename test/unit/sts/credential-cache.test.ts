@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest'
+import { createCredentialCache } from '../../../src/sts/credential-cache.js'
+import type { StsCredentials } from '../../../src/sts/types.js'
+
+function setup(lifetimeMs = 900_000) {
+  let now = 0
+  let calls = 0
+  let fail = false
+  const cache = createCredentialCache({ now: () => now, refreshRatio: 0.5, minServeRatio: 0.25, maxEntries: 3 })
+  const fetch = async (): Promise<StsCredentials> => {
+    calls++
+    await new Promise((r) => setTimeout(r, 5))
+    if (fail) throw new Error('sts down')
+    return { accessKeyId: `STS.${calls}`, accessKeySecret: 's', securityToken: 't', expiration: '', expiresAt: now + lifetimeMs }
+  }
+  return {
+    cache,
+    fetch,
+    calls: () => calls,
+    advance: (ms: number) => (now += ms),
+    setFail: (f: boolean) => (fail = f),
+  }
+}
+
+describe('credential cache', () => {
+  it('serves hits until half the lifetime is used, whatever the lifetime (900 s tokens work)', async () => {
+    const s = setup(900_000)
+    expect((await s.cache.get('k', s.fetch)).outcome).toBe('miss')
+    s.advance(449_000)
+    expect((await s.cache.get('k', s.fetch)).outcome).toBe('hit')
+    expect(s.calls()).toBe(1)
+  })
+
+  it('serves the old credentials while one background refresh runs, then the new ones', async () => {
+    const s = setup()
+    await s.cache.get('k', s.fetch)
+    s.advance(500_000)
+    const during = await Promise.all([s.cache.get('k', s.fetch), s.cache.get('k', s.fetch)])
+    expect(during.map((r) => [r.outcome, r.credentials.accessKeyId])).toEqual([['refresh', 'STS.1'], ['refresh', 'STS.1']])
+    await new Promise((r) => setTimeout(r, 20))
+    expect(s.calls()).toBe(2)
+    expect((await s.cache.get('k', s.fetch)).credentials.accessKeyId).toBe('STS.2')
+  })
+
+  it('keeps serving until the minimum lifetime when the refresh fails, then fails', async () => {
+    const s = setup()
+    await s.cache.get('k', s.fetch)
+    s.setFail(true)
+    s.advance(600_000)
+    expect((await s.cache.get('k', s.fetch)).credentials.accessKeyId).toBe('STS.1')
+    await new Promise((r) => setTimeout(r, 20))
+    s.advance(100_000)
+    await expect(s.cache.get('k', s.fetch)).rejects.toThrow('sts down')
+  })
+
+  it('never serves credentials with less than the minimum lifetime left', async () => {
+    const s = setup()
+    await s.cache.get('k', s.fetch)
+    s.advance(700_000)
+    const fresh = await s.cache.get('k', s.fetch)
+    expect(fresh.outcome).toBe('miss')
+    expect(fresh.credentials.accessKeyId).toBe('STS.2')
+  })
+
+  it('coalesces concurrent misses into one call and does not cache failures', async () => {
+    const s = setup()
+    s.setFail(true)
+    const results = await Promise.allSettled(Array.from({ length: 50 }, () => s.cache.get('k', s.fetch)))
+    expect(results.every((r) => r.status === 'rejected')).toBe(true)
+    expect(s.calls()).toBe(1)
+    s.setFail(false)
+    await Promise.all(Array.from({ length: 50 }, () => s.cache.get('k', s.fetch)))
+    expect(s.calls()).toBe(2)
+  })
+
+  it('keeps at most maxEntries keys, evicting the least recently stored', async () => {
+    const s = setup()
+    for (const k of ['a', 'b', 'c', 'd']) await s.cache.get(k, s.fetch)
+    expect(s.cache.size).toBe(3)
+    await s.cache.get('a', s.fetch)
+    expect(s.calls()).toBe(5)
+  })
+})
