@@ -6,7 +6,7 @@ import type { Logger } from 'pino'
 import { createJwksResolver, createStaticKeyResolver } from './auth/key-resolver.js'
 import { createLoginThrottle } from './auth/login-throttle.js'
 import { hashPassword, verifyPassword } from './auth/password.js'
-import { createTokenIssuer, createTokenVerifier } from './auth/tokens.js'
+import { createTokenIssuer, createTokenVerifier, withVerifiedTokenCache } from './auth/tokens.js'
 import { createUserStore, readUsersFile, type UserRecord } from './auth/user-store.js'
 import type { Env } from './config/load.js'
 import type { Config, LegacyCredentials } from './config/types.js'
@@ -146,7 +146,7 @@ export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps;
       ? await createStaticKeyResolver(external.publicKeys)
       : undefined
   const issuer = createTokenIssuer({ secret, issuer: config.auth.issuer, audience: config.auth.audience, ttlSec: config.auth.accessTokenTtlSec, clock })
-  const verifyToken = createTokenVerifier({
+  const verifyToken = withVerifiedTokenCache(createTokenVerifier({
     own: { secret, issuer: config.auth.issuer, audience: config.auth.audience },
     ...(external && resolveKey
       ? { external: { issuer: external.issuer, audience: external.audience, algorithms: external.algorithms, resolveKey, scopesClaim: external.scopesClaim } }
@@ -154,7 +154,7 @@ export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps;
     clockToleranceSec: config.auth.clockToleranceSec,
     maxLifetimeSec: Math.max(config.auth.accessTokenTtlSec, 86400),
     clock,
-  })
+  }), clock)
 
   const deps: AppDeps = {
     config,

@@ -1,8 +1,8 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
-import helmet from 'helmet'
 import { randomUUID } from 'node:crypto'
 import { NotFoundError } from '../errors.js'
 import { corsAllowlist } from './cors.js'
+import { securityHeaders } from './security-headers.js'
 import type { AppDeps } from './deps.js'
 import { OPENAPI_DOCUMENT } from './openapi.js'
 import { toProblem } from './problem.js'
@@ -15,19 +15,26 @@ import { stsRoutes } from './routes/sts.js'
 export function createApp(deps: AppDeps): express.Express {
   const app = express()
   app.disable('x-powered-by')
+  // Credentials are no-store; an ETag would only cost a SHA-1 of every body.
+  app.set('etag', false)
   app.set('trust proxy', deps.config.server.trustProxy)
   app.use(requestContext(deps))
-  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }))
+  app.use(securityHeaders({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }))
   app.use(corsAllowlist(deps.config.server.corsOrigins))
-  app.use(express.json({ limit: deps.config.server.bodyLimitBytes, strict: true, inflate: false }))
+  const parseJson = express.json({ limit: deps.config.server.bodyLimitBytes, strict: true, inflate: false })
+  app.use(function jsonBodiesOnPost(req, res, next) {
+    if (req.method === 'POST') parseJson(req, res, next)
+    else next()
+  })
 
-  app.use(healthRoutes(deps))
+  // The credential route first: it is the one mobile apps call all day.
+  stsRoutes(deps, app)
+  loginRoutes(deps, app)
+  simulateRoutes(deps, app)
+  healthRoutes(deps, app)
   app.get('/openapi.json', (_req, res) => {
     res.json(OPENAPI_DOCUMENT)
   })
-  app.use(loginRoutes(deps))
-  app.use(stsRoutes(deps))
-  app.use(simulateRoutes(deps))
 
   app.use((req, _res, next) => next(new NotFoundError(`no route for ${req.method} ${req.path}`)))
   app.use(errorHandler(deps))
@@ -36,6 +43,20 @@ export function createApp(deps: AppDeps): express.Express {
 
 /** Request id, access log and metrics; the URL is logged without its query (tokens travel there). */
 function requestContext(deps: AppDeps): RequestHandler {
+  // prom-client hashes label sets on every call; children per label set are resolved once.
+  const counters = new Map<string, { inc(): void }>()
+  const histograms = new Map<string, { observe(v: number): void }>()
+  const count = (route: string, method: string, status: string) => {
+    const key = `${route} ${method} ${status}`
+    let child = counters.get(key)
+    if (!child) counters.set(key, (child = deps.metrics.httpRequests.labels({ route, method, status })))
+    child.inc()
+  }
+  const observe = (route: string, seconds: number) => {
+    let child = histograms.get(route)
+    if (!child) histograms.set(route, (child = deps.metrics.httpDuration.labels({ route })))
+    child.observe(seconds)
+  }
   return function requestContextMiddleware(req, res, next) {
     const started = process.hrtime.bigint()
     const requestId = randomUUID()
@@ -45,8 +66,8 @@ function requestContext(deps: AppDeps): RequestHandler {
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
       const route = (req.route as { path?: string } | undefined)?.path ?? (res.statusCode === 404 ? 'unmatched' : req.path)
-      deps.metrics.httpRequests.inc({ route, method: req.method, status: String(res.statusCode) })
-      deps.metrics.httpDuration.observe({ route }, seconds)
+      count(route, req.method, String(res.statusCode))
+      observe(route, seconds)
       deps.logger.debug({ requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request')
     })
     next()

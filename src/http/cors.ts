@@ -7,7 +7,8 @@ import type { RequestHandler } from 'express'
 export function corsAllowlist(origins: readonly string[]): RequestHandler {
   const allowed = new Set(origins)
   return function corsMiddleware(req, res, next) {
-    res.vary('Origin')
+    // Nothing has set Vary yet at this point, so it is set rather than merged.
+    res.setHeader('Vary', 'Origin')
     const origin = req.headers.origin
     if (origin && allowed.has(origin)) {
       res.setHeader('Access-Control-Allow-Origin', origin)

@@ -1,9 +1,8 @@
-import { Router } from 'express'
+import type { Router } from 'express'
 import type { AppDeps } from '../deps.js'
 
 /** Liveness says the process answers; readiness says it can vend credentials now. */
-export function healthRoutes(deps: AppDeps): Router {
-  const router = Router()
+export function healthRoutes(deps: AppDeps, router: Router): void {
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' })
   })
@@ -18,5 +17,4 @@ export function healthRoutes(deps: AppDeps): Router {
     deps.metrics.stsCircuit.set(deps.health.stsCircuitOpen() ? 1 : 0)
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics())
   })
-  return router
 }

@@ -1,4 +1,4 @@
-import { Router } from 'express'
+import type { Router } from 'express'
 import { LoginFailedError, LoginThrottledError, NotFoundError } from '../../errors.js'
 import type { AppDeps } from '../deps.js'
 import { validateBody } from '../validate-body.js'
@@ -17,8 +17,7 @@ const LOGIN_BODY = {
  * POST /v1/login: the built-in users. An unknown user and a wrong password get the same answer
  * after the same work (a dummy hash is checked), and failures are throttled per user and per IP.
  */
-export function loginRoutes(deps: AppDeps): Router {
-  const router = Router()
+export function loginRoutes(deps: AppDeps, router: Router): void {
   router.post('/v1/login', validateBody(LOGIN_BODY), async (req, res) => {
     const issueToken = deps.issueToken
     if (!issueToken) throw new NotFoundError('this server accepts tokens from an external identity provider only')
@@ -45,5 +44,4 @@ export function loginRoutes(deps: AppDeps): Router {
     res.setHeader('Cache-Control', 'no-store')
     res.json({ accessToken, tokenType: 'Bearer', expiresIn })
   })
-  return router
 }

@@ -1,4 +1,4 @@
-import { Router } from 'express'
+import type { Router } from 'express'
 import { authorizeOperation, type OperationParams } from '../../policy/operations.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
 import type { AppDeps } from '../deps.js'
@@ -25,8 +25,7 @@ const SIMULATE_BODY = {
  * POST /v1/simulate: what the caller's own credentials for a scope would allow: the scope's
  * session policy rendered for them, intersected with the role's policies, with the full trace.
  */
-export function simulateRoutes(deps: AppDeps): Router {
-  const router = Router()
+export function simulateRoutes(deps: AppDeps, router: Router): void {
   router.post('/v1/simulate', requireAuth(deps.verifyToken), validateBody(SIMULATE_BODY), (req, res) => {
     const principal = principalOf(res)
     const body = req.body as OperationParams & { scope?: string; operation: string }
@@ -37,5 +36,4 @@ export function simulateRoutes(deps: AppDeps): Router {
     const result = authorizeOperation(layers, operation, { ...params, bucket: deps.config.oss.bucket, account: deps.config.oss.account })
     res.json({ scope, prefix: rendered.prefix, ...result })
   })
-  return router
 }

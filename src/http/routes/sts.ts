@@ -1,4 +1,4 @@
-import { Router, type ErrorRequestHandler } from 'express'
+import type { ErrorRequestHandler, Router } from 'express'
 import { RequestInvalidError } from '../../errors.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
 import type { AppDeps } from '../deps.js'
@@ -11,8 +11,12 @@ import { toProblem } from '../problem.js'
  * mobile-compatible mode (config `sts.mobileErrorsAsOk` or `?compat=mobile`) they are sent with
  * HTTP 200, because the Android SDK reads the body only then.
  */
-export function stsRoutes(deps: AppDeps): Router {
-  const router = Router()
+export function stsRoutes(deps: AppDeps, router: Router): void {
+  const cacheResults = {
+    hit: deps.metrics.credentialCache.labels({ result: 'hit' }),
+    miss: deps.metrics.credentialCache.labels({ result: 'miss' }),
+    refresh: deps.metrics.credentialCache.labels({ result: 'refresh' }),
+  }
   router.get('/v1/sts', requireAuth(deps.verifyToken, { allowQueryToken: true }), async (req, res) => {
     const scope = req.query.scope
     if (scope !== undefined && (typeof scope !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(scope))) {
@@ -20,7 +24,7 @@ export function stsRoutes(deps: AppDeps): Router {
     }
     const principal = principalOf(res)
     const result = await deps.vendor.vend(principal, scope)
-    deps.metrics.credentialCache.inc({ result: result.outcome })
+    cacheResults[result.outcome].inc()
     if (result.outcome !== 'hit') {
       deps.logger.info(
         {
@@ -71,5 +75,4 @@ export function stsRoutes(deps: AppDeps): Router {
     deps.logger[problem.status >= 500 ? 'error' : 'info']({ code: problem.body.code, requestId, err: problem.status >= 500 ? err : undefined }, 'sts request failed')
   }
   router.use('/v1/sts', mobileErrors)
-  return router
 }

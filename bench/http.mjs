@@ -1,0 +1,134 @@
+// bench/http: ossvend's /v1/sts against (a) a bare express server, (c) a naive sample-style server
+// that calls AssumeRole on every request; every server in its own process, STS limited to 100/s.
+import autocannon from 'autocannon'
+import jwt from 'jsonwebtoken'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ROOT } from './measure.mjs'
+
+const AK = 'BENCHROOTKEY'
+const SK = 'bench-root-secret'
+const JWT_SECRET = 'bench-jwt-secret-bench-jwt-secret-32'
+const DURATION = Number(process.env.BENCH_HTTP_SECONDS ?? 8)
+const children = []
+
+function start(script, args, env, pattern) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+    children.push(child)
+    let out = ''
+    child.stdout.on('data', (d) => {
+      out += d
+      const m = pattern.exec(out)
+      if (m) resolve(m[1])
+    })
+    child.on('exit', (code) => reject(new Error(`${script} exited ${code}`)))
+  })
+}
+
+function run(url, options) {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon({ url, connections: 50, duration: DURATION, ...options }, (err, result) => (err ? reject(err) : resolve(result)))
+    autocannon.track(instance, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false, outputStream: { write() {} } })
+  })
+}
+
+const ok = (r) => r['2xx'] / r.duration
+
+/** Exactly `amount` requests, each with the next token. */
+function runAmount(url, amount, nextToken) {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      { url, connections: 50, amount, timeout: 30, requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${nextToken()}` } }) }] },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    )
+  })
+}
+
+export async function run_() {
+  const stsUrl = await start('bench/servers/sandbox-sts.mjs', [], { BENCH_AK: AK, BENCH_SK: SK }, /sts (http:\S+)/)
+  const bare = await start('bench/servers/bare-express.mjs', [], {}, /listening (http:\S+)/)
+  const naive = await start('bench/servers/naive-sample.mjs', [], { BENCH_AK: AK, BENCH_SK: SK, BENCH_STS: stsUrl }, /listening (http:\S+)/)
+
+  const dir = mkdtempSync(join(tmpdir(), 'ossvend-bench-'))
+  const base = JSON.parse(readFileSync(join(ROOT, 'config.json'), 'utf8'))
+  const config = {
+    ...base,
+    mode: 'cloud',
+    auth: { ...base.auth, usersFile: join(dir, 'users.json'), demoUsers: [] },
+    sts: { ...base.sts, durationSec: 3600, cacheMaxEntries: 10000 },
+    policies: {
+      ...base.policies,
+      scopes: Object.fromEntries(Object.entries(base.policies.scopes).map(([k, v]) => [k, join(ROOT, v)])),
+      rolePolicies: base.policies.rolePolicies.map((p) => join(ROOT, p)),
+      referer: join(ROOT, base.policies.referer),
+    },
+  }
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config))
+  const ossvend = await start('dist/main.js', [join(dir, 'config.json')], {
+    PORT: '0',
+    OSSVEND_JWT_SECRET: JWT_SECRET,
+    OSSVEND_STS_ENDPOINT: stsUrl,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: AK,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: SK,
+  }, /ossvend listening on (http:\S+)/)
+
+  const now = Math.floor(Date.now() / 1000)
+  const token = (user) => jwt.sign({ sub: user, scope: 'read', iat: now, exp: now + 3600 }, JWT_SECRET, { algorithm: 'HS256', issuer: 'ossvend', audience: 'ossvend-app', header: { alg: 'HS256', typ: 'at+jwt' } })
+  const one = token('bench-user')
+  const many = Array.from({ length: 1000 }, (_, i) => token(`user-${i}`))
+
+  try {
+    await run(`${bare}/`, { duration: 2 })
+    const a = await run(`${bare}/`)
+    await run(`${ossvend}/v1/sts?scope=read`, { duration: 2, headers: { authorization: `Bearer ${one}` } })
+    const b = await run(`${ossvend}/v1/sts?scope=read`, { headers: { authorization: `Bearer ${one}` } })
+    // Control: bare express sending ossvend's exact response (headers and body), to separate the
+    // cost of the response contract from the cost of ossvend's own work.
+    const sample = await fetch(`${ossvend}/v1/sts?scope=read`, { headers: { authorization: `Bearer ${one}` } })
+    const sampleHeaders = Object.fromEntries([...sample.headers].filter(([k]) => !['content-length', 'date', 'connection', 'keep-alive', 'content-type'].includes(k)))
+    const same = await start('bench/servers/bare-express-same-response.mjs', [], { BENCH_HEADERS: JSON.stringify(sampleHeaders), BENCH_BODY: await sample.text() }, /listening (http:\S+)/)
+    await run(`${same}/`, { duration: 2 })
+    const a2 = await run(`${same}/`)
+    const c = await run(`${naive}/`)
+    // Cold start: every one of the 1,000 users once; STS's 100 calls/s bounds how fast this can go.
+    let next = 0
+    const coldStarted = Date.now()
+    const cold = await runAmount(`${ossvend}/v1/sts?scope=read`, many.length, () => many[next++])
+    const coldSeconds = (Date.now() - coldStarted) / 1000
+    // Steady state: the same 1,000 users, round robin.
+    let i = 0
+    const d = await run(`${ossvend}/v1/sts?scope=read`, {
+      requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${many[i++ % many.length]}` } }) }],
+    })
+    const rows = [
+      ['(a) bare express hello JSON', `${ok(a).toFixed(0)} req/s`, `p99 ${a.latency.p99} ms`],
+      ["(a') bare express, ossvend's response", `${ok(a2).toFixed(0)} req/s`, `p99 ${a2.latency.p99} ms: the same ${Object.keys(sampleHeaders).length} headers and body, no work`],
+      ['(b) ossvend /v1/sts, warm cache', `${ok(b).toFixed(0)} req/s`, `p99 ${b.latency.p99} ms; ${(ok(b) / ok(a)).toFixed(2)} x (a) (target >= 0.8, p99 <= 15 ms); ${(ok(b) / ok(a2)).toFixed(2)} x (a')`],
+      ['(c) naive sample server, STS 100/s', `${ok(c).toFixed(0)} ok/s`, `${c.non2xx} refused of ${c.requests.total}`],
+      ['(d) ossvend, 1000 users, cold start', `${coldSeconds.toFixed(1)} s`, `${cold['2xx']} of ${many.length} served first time; ${(cold['2xx'] / coldSeconds).toFixed(0)} ok/s (STS allows 100 calls/s)`],
+      ['(d) ossvend, 1000 users, steady', `${ok(d).toFixed(0)} ok/s`, `${(ok(d) / Math.max(1, ok(c))).toFixed(0)} x (c) (target >= 50); ${d.non2xx} non-2xx`],
+    ]
+    const figures = {
+      bareExpressRps: Math.round(ok(a)),
+      warmStsRps: Math.round(ok(b)),
+      warmStsP99Ms: b.latency.p99,
+      warmOverBare: Number((ok(b) / ok(a)).toFixed(2)),
+      bareSameResponseRps: Math.round(ok(a2)),
+      warmOverBareSameResponse: Number((ok(b) / ok(a2)).toFixed(2)),
+      naiveOkRps: Math.round(ok(c)),
+      thousandUsersColdStartSeconds: Number(coldSeconds.toFixed(1)),
+      thousandUsersColdServed: cold['2xx'],
+      thousandUsersOkRps: Math.round(ok(d)),
+      thousandUsersOverNaive: Math.round(ok(d) / Math.max(1, ok(c))),
+      thousandUsersNon2xx: d.non2xx,
+    }
+    return { name: 'http', rows, figures }
+  } finally {
+    for (const child of children) child.kill('SIGKILL')
+  }
+}
+
+export { run_ as run }
