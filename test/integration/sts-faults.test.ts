@@ -1,14 +1,12 @@
 import request from 'supertest'
 import { afterEach, describe, expect, it } from 'vitest'
 import { buildTestApp, DEMO, type ConfigPatch, type TestApp } from '../helpers/app.js'
-import { expectNoSecretsLogged, rememberSecrets } from '../helpers/secrets.js'
-import { afterAll } from 'vitest'
+import { rememberSecrets } from '../helpers/secrets.js'
 
 const apps: TestApp[] = []
 afterEach(async () => {
   for (const a of apps.splice(0)) await a.close()
 })
-afterAll(() => expectNoSecretsLogged())
 
 async function setup(patch: ConfigPatch = {}) {
   const t = await buildTestApp({ ...patch, sts: { attemptTimeoutMs: 400, deadlineMs: 1200, maxAttempts: 3, ...patch.sts } })

@@ -41,7 +41,10 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
       )
     }
     res.setHeader('Cache-Control', 'no-store')
-    res.json({
+    res.setHeader('Content-Type', 'application/json; charset=utf-8')
+    // Written directly: res.json's content negotiation and freshness checks do nothing for a
+    // no-store answer, and this is the route mobile apps call all day.
+    res.end(JSON.stringify({
       StatusCode: 200,
       AccessKeyId: result.credentials.accessKeyId,
       AccessKeySecret: result.credentials.accessKeySecret,
@@ -52,7 +55,7 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
       Endpoint: deps.ossEndpoint,
       Prefix: result.rendered.prefix,
       Scope: result.scope,
-    })
+    }))
   })
 
   const mobileErrors: ErrorRequestHandler = (err, req, res, _next) => {
