@@ -1,0 +1,22 @@
+import { uriEncodePath } from './encode.js'
+
+/** Where a bucket is reached: `virtual` (bucket.host, real OSS) or `path` (host/bucket, IP endpoints). */
+export interface OssEndpoint {
+  /** `https://oss-cn-hangzhou.aliyuncs.com` or `http://127.0.0.1:9000`. */
+  readonly url: string
+  readonly style: 'virtual' | 'path'
+}
+
+/** The URL of an object (or of the bucket when key is empty), without a query. */
+export function objectUrl(endpoint: OssEndpoint, bucket: string, key: string): string {
+  const base = new URL(endpoint.url)
+  const path = key === '' ? '/' : `/${uriEncodePath(key)}`
+  if (endpoint.style === 'path') return `${base.protocol}//${base.host}/${bucket}${path}`
+  return `${base.protocol}//${bucket}.${base.host}${path}`
+}
+
+/** The URL a browser posts a PostObject form to. */
+export function bucketUrl(endpoint: OssEndpoint, bucket: string): string {
+  const base = new URL(endpoint.url)
+  return endpoint.style === 'path' ? `${base.protocol}//${base.host}/${bucket}` : `${base.protocol}//${bucket}.${base.host}`
+}
