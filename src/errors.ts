@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'ERR_SCOPE_FORBIDDEN'
   | 'ERR_ACCESS_DENIED'
   | 'ERR_NOT_FOUND'
+  | 'ERR_CALLBACK_UNVERIFIED'
+  | 'ERR_CALLBACK_REPLAYED'
   | 'ERR_STS_UPSTREAM'
   | 'ERR_STS_UNAVAILABLE'
   | 'ERR_INTERNAL'
@@ -228,4 +230,19 @@ export class InternalError extends AppError {
 /** The external identity provider's keys cannot be fetched and none are cached. */
 export class IdpUnavailableError extends AppError {
   readonly code = 'ERR_IDP_UNAVAILABLE'
+}
+
+/** An upload callback failed verification; the reason is logged, never sent. */
+export class CallbackUnverifiedError extends AppError {
+  readonly code = 'ERR_CALLBACK_UNVERIFIED'
+  readonly reason: string
+  constructor(reason: string) {
+    super('callback not verified')
+    this.reason = reason
+  }
+}
+
+/** The same upload callback arrived twice. */
+export class CallbackReplayedError extends AppError {
+  readonly code = 'ERR_CALLBACK_REPLAYED'
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -15,6 +15,9 @@ import { createCredentialVendor } from './grant/vend.js'
 import { createApp } from './http/app.js'
 import type { AppDeps, HealthState } from './http/deps.js'
 import { createMetrics } from './http/metrics.js'
+import { createPublicKeyFetcher } from './http/public-key-fetcher.js'
+import { createMemoryUploadLog } from './grant/uploads.js'
+import { OSS_PUBLIC_KEY_HOSTS } from './oss/callback.js'
 import { systemClock, type Clock } from './lib/clock.js'
 import { randomHex, randomToken } from './lib/crypto.js'
 import { loadPolicyFile } from './policy/load.js'
@@ -53,7 +56,7 @@ export function isSandbox(config: Config, env: Env, legacy?: LegacyCredentials):
   return !(env.ALIBABA_CLOUD_ACCESS_KEY_ID && env.ALIBABA_CLOUD_ACCESS_KEY_SECRET) && !legacy
 }
 
-export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps; sandboxSts?: RunningSandboxSts }> {
+export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps; sandboxSts?: RunningSandboxSts; setPublicUrl: (url: string) => void }> {
   const { config, env, logger } = options
   const clock = options.clock ?? systemClock
   const sandbox = isSandbox(config, env, options.legacyCredentials)
@@ -156,6 +159,7 @@ export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps;
     clock,
   }), clock)
 
+  const publicUrl = { value: `http://${config.server.host}:${config.server.port}` }
   const deps: AppDeps = {
     config,
     logger,
@@ -172,19 +176,32 @@ export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps;
     rolePolicies,
     health,
     ossEndpoint: config.oss.endpoint ?? `https://oss-${config.oss.region}.aliyuncs.com`,
+    ossSigningEndpoint: { url: config.oss.endpoint ?? `https://oss-${config.oss.region}.aliyuncs.com`, style: isIpEndpoint(config.oss.endpoint) ? 'path' : 'virtual' },
+    publicUrl: () => config.server.publicUrl ?? publicUrl.value,
+    uploads: createMemoryUploadLog(now),
+    ticketSecret: createHash('sha256').update('ossvend upload ticket\u0000').update(secret).digest(),
+    fetchCallbackKey: createPublicKeyFetcher(),
+    callbackKeyRules: OSS_PUBLIC_KEY_HOSTS,
   }
-  return { deps, ...(sandboxSts ? { sandboxSts } : {}) }
+  return { deps, ...(sandboxSts ? { sandboxSts } : {}), setPublicUrl: (url: string) => (publicUrl.value = url) }
+}
+
+function isIpEndpoint(endpoint: string | undefined): boolean {
+  if (!endpoint) return false
+  const host = new URL(endpoint).hostname
+  return /^[0-9.]+$/.test(host) || host.includes(':') || host === 'localhost' || host.startsWith('[')
 }
 
 /** Builds everything and listens; `npm start`, `ossvend serve` and the end-to-end tests use this. */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
-  const { deps, sandboxSts } = await buildDeps(options)
+  const { deps, sandboxSts, setPublicUrl } = await buildDeps(options)
   const app = createApp(deps)
   const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, app)
   server.keepAliveTimeout = 5_000
   await new Promise<void>((resolve) => server.listen(options.config.server.port, options.config.server.host, resolve))
   const { port } = server.address() as AddressInfo
   const host = options.config.server.host.includes(':') ? `[${options.config.server.host}]` : options.config.server.host
+  setPublicUrl(`http://${host}:${port}`)
   let closing: Promise<void> | undefined
   return {
     server,

@@ -61,6 +61,7 @@ interface ConfigInput {
   oss: Config['oss']
   sts?: Partial<Config['sts']>
   sandbox?: Partial<Config['sandbox']>
+  sign?: Partial<Omit<Config['sign'], 'maxUrlTtlSec'>> & { maxUrlTtlSec?: Partial<Config['sign']['maxUrlTtlSec']> }
   policies: { scopes: Record<string, string>; defaultScope?: string; rolePolicies?: string[]; referer?: string }
 }
 
@@ -122,6 +123,7 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
       trustProxy: input.server?.trustProxy ?? false,
       corsOrigins: input.server?.corsOrigins ?? [],
       shutdownGraceMs: input.server?.shutdownGraceMs ?? 10000,
+      ...(env.OSSVEND_PUBLIC_URL ? { publicUrl: env.OSSVEND_PUBLIC_URL } : input.server?.publicUrl ? { publicUrl: input.server.publicUrl } : {}),
     },
     auth: {
       issuer: auth.issuer ?? 'ossvend',
@@ -156,6 +158,17 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
       maxAttempts: sts.maxAttempts ?? 3,
       mobileErrorsAsOk: sts.mobileErrorsAsOk ?? false,
       cacheMaxEntries: sts.cacheMaxEntries ?? 100000,
+    },
+    sign: {
+      signatureVersion: input.sign?.signatureVersion ?? 'v4',
+      urlTtlSec: input.sign?.urlTtlSec ?? 900,
+      maxUrlTtlSec: { GET: 3600, HEAD: 3600, PUT: 900, DELETE: 300, ...input.sign?.maxUrlTtlSec },
+      postTtlSec: input.sign?.postTtlSec ?? 600,
+      maxUploadBytes: input.sign?.maxUploadBytes ?? 1024 * 1024 * 1024,
+      contentTypes: input.sign?.contentTypes ?? [],
+      forbidOverwrite: input.sign?.forbidOverwrite ?? false,
+      ...(input.sign?.serverSideEncryption ? { serverSideEncryption: input.sign.serverSideEncryption } : {}),
+      callback: input.sign?.callback ?? true,
     },
     sandbox: {
       stsPort: input.sandbox?.stsPort ?? 0,

@@ -17,6 +17,7 @@ export const CONFIG_SCHEMA = {
         trustProxy: { type: ['boolean', 'integer', 'string'] },
         corsOrigins: { type: 'array', items: { type: 'string', pattern: '^https?://[^/*\\s]+$' } },
         shutdownGraceMs: { type: 'integer', minimum: 0, maximum: 600000 },
+        publicUrl: { type: 'string', pattern: '^https?://[^/]+$' },
       },
     },
     auth: {
@@ -87,6 +88,30 @@ export const CONFIG_SCHEMA = {
         maxAttempts: { type: 'integer', minimum: 1, maximum: 10 },
         mobileErrorsAsOk: { type: 'boolean' },
         cacheMaxEntries: { type: 'integer', minimum: 1, maximum: 10000000 },
+      },
+    },
+    sign: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        signatureVersion: { enum: ['v4', 'v1'] },
+        urlTtlSec: { type: 'integer', minimum: 1, maximum: 604800 },
+        maxUrlTtlSec: {
+          type: 'object',
+          additionalProperties: false,
+          properties: Object.fromEntries(['GET', 'HEAD', 'PUT', 'DELETE'].map((m) => [m, { type: 'integer', minimum: 1, maximum: 604800 }])),
+        },
+        postTtlSec: { type: 'integer', minimum: 60, maximum: 3600 },
+        maxUploadBytes: { type: 'integer', minimum: 1, maximum: 5368709120 },
+        contentTypes: { type: 'array', items: { type: 'string', pattern: '^[a-z]+/[a-z0-9.+*-]+$' } },
+        forbidOverwrite: { type: 'boolean' },
+        serverSideEncryption: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['algorithm'],
+          properties: { algorithm: { enum: ['AES256', 'KMS'] }, keyId: { type: 'string', minLength: 1 } },
+        },
+        callback: { type: 'boolean' },
       },
     },
     sandbox: {

@@ -28,6 +28,8 @@ export interface Config {
     readonly trustProxy: boolean | number | string
     readonly corsOrigins: readonly string[]
     readonly shutdownGraceMs: number
+    /** How OSS reaches this server for upload callbacks; defaults to the listening address. */
+    readonly publicUrl?: string
   }
   readonly auth: {
     readonly issuer: string
@@ -55,6 +57,22 @@ export interface Config {
     readonly maxAttempts: number
     readonly mobileErrorsAsOk: boolean
     readonly cacheMaxEntries: number
+  }
+  readonly sign: {
+    readonly signatureVersion: 'v4' | 'v1'
+    /** Signed URL lifetime when the client asks for none. */
+    readonly urlTtlSec: number
+    /** Longest signed URL lifetime per method; longer requests are cut to it. */
+    readonly maxUrlTtlSec: Readonly<Record<'GET' | 'HEAD' | 'PUT' | 'DELETE', number>>
+    /** How long a PostObject form is accepted. */
+    readonly postTtlSec: number
+    readonly maxUploadBytes: number
+    /** Content types a form may upload; empty means any. */
+    readonly contentTypes: readonly string[]
+    readonly forbidOverwrite: boolean
+    readonly serverSideEncryption?: { readonly algorithm: 'AES256' } | { readonly algorithm: 'KMS'; readonly keyId?: string }
+    /** Ask OSS to call POST /v1/oss/callback after form uploads. */
+    readonly callback: boolean
   }
   readonly sandbox: { readonly stsPort: number; readonly stsRateLimitPerSecond: number; readonly dataDir: string }
   readonly policies: {

@@ -10,6 +10,8 @@ import { healthRoutes } from './routes/health.js'
 import { loginRoutes } from './routes/login.js'
 import { simulateRoutes } from './routes/simulate.js'
 import { stsRoutes } from './routes/sts.js'
+import { signRoutes } from './routes/sign.js'
+import { callbackRoutes } from './routes/oss-callback.js'
 
 /** Builds the express app from its dependencies; it never listens (tests drive it with supertest). */
 export function createApp(deps: AppDeps): express.Express {
@@ -23,12 +25,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(corsAllowlist(deps.config.server.corsOrigins))
   const parseJson = express.json({ limit: deps.config.server.bodyLimitBytes, strict: true, inflate: false })
   app.use(function jsonBodiesOnPost(req, res, next) {
-    if (req.method === 'POST') parseJson(req, res, next)
+    // The callback route reads its raw body: its signature covers the exact bytes.
+    if (req.method === 'POST' && req.path !== '/v1/oss/callback') parseJson(req, res, next)
     else next()
   })
 
   // The credential route first: it is the one mobile apps call all day.
   stsRoutes(deps, app)
+  signRoutes(deps, app)
+  callbackRoutes(deps, app)
   loginRoutes(deps, app)
   simulateRoutes(deps, app)
   healthRoutes(deps, app)

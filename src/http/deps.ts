@@ -8,6 +8,9 @@ import type { CredentialVendor } from '../grant/vend.js'
 import type { Clock } from '../lib/clock.js'
 import type { Policy } from '../policy/types.js'
 import type { Metrics } from './metrics.js'
+import type { UploadLog } from '../grant/uploads.js'
+import type { OssEndpoint } from '../oss/endpoint.js'
+import type { PublicKeyUrlRules } from '../oss/callback.js'
 
 /** What the server knows about its own health, for /readyz. */
 export interface HealthState {
@@ -39,4 +42,13 @@ export interface AppDeps {
   readonly health: HealthState
   /** The OSS endpoint clients should use (the sandbox's in sandbox mode). */
   readonly ossEndpoint: string
+  /** How signed URLs and forms address the bucket. */
+  readonly ossSigningEndpoint: OssEndpoint
+  /** This server's public base URL (for OSS callbacks), known once it listens. */
+  readonly publicUrl: () => string
+  readonly uploads: UploadLog
+  /** Signs the upload tickets carried in callbacks. */
+  readonly ticketSecret: Buffer
+  readonly fetchCallbackKey: (url: URL) => Promise<string | undefined>
+  readonly callbackKeyRules: PublicKeyUrlRules
 }

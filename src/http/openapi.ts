@@ -97,6 +97,58 @@ export const OPENAPI_DOCUMENT = {
         responses: { '200': { description: 'The decision and the trace of each check' }, ...errorResponses(['ERR_REQUEST_INVALID', 'ERR_OPERATION_INVALID', 'ERR_AUTH_REQUIRED']) },
       },
     },
+    '/v1/sign/url': {
+      post: {
+        summary: 'A signed URL for one object, after the policy engine allowed it; signed with the caller\'s scoped STS credentials',
+        security: [{ bearer: [] }],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['key', 'method'],
+                properties: {
+                  key: { type: 'string' },
+                  method: { enum: ['GET', 'HEAD', 'PUT', 'DELETE'] },
+                  expiresIn: { type: 'integer' },
+                  contentType: { type: 'string' },
+                  contentMd5: { type: 'string' },
+                  response: { type: 'object' },
+                  process: { type: 'string' },
+                  scope: { type: 'string' },
+                  version: { enum: ['v4', 'v1'] },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': { description: '{url, method, headers (to send exactly), expiresAt, expiresIn, version}' },
+          ...errorResponses(['ERR_REQUEST_INVALID', 'ERR_AUTH_REQUIRED', 'ERR_ACCESS_DENIED', 'ERR_SCOPE_FORBIDDEN', 'ERR_STS_UNAVAILABLE']),
+        },
+      },
+    },
+    '/v1/sign/post': {
+      post: {
+        summary: 'A browser PostObject form (V4 by default) for a directory or an exact key under the caller\'s prefix',
+        security: [{ bearer: [] }],
+        requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { dir: { type: 'string' }, key: { type: 'string' }, maxSize: { type: 'integer' }, contentTypes: { type: 'array', items: { type: 'string' } }, scope: { type: 'string' }, version: { enum: ['v4', 'v1'] }, format: { enum: ['fields', 'sample'] } } } } } },
+        responses: {
+          '200': { description: '{host, dir, key?, expire, expiration, version, maxSize, contentTypes?, fields: [{name, value}] in send order (file last)}; or the flat sample shape' },
+          ...errorResponses(['ERR_REQUEST_INVALID', 'ERR_AUTH_REQUIRED', 'ERR_ACCESS_DENIED', 'ERR_STS_UNAVAILABLE']),
+        },
+      },
+    },
+    '/v1/oss/callback': {
+      post: {
+        summary: 'OSS upload callback: RSA-MD5 signature, key host and server ticket verified before anything is recorded',
+        responses: { '200': { description: '{Status: "OK", key, size, etag, crc64, mimeType, at}' }, ...errorResponses(['ERR_CALLBACK_UNVERIFIED', 'ERR_CALLBACK_REPLAYED']) },
+      },
+    },
+    '/v1/uploads': {
+      get: { summary: 'The caller\'s verified uploads, newest first', security: [{ bearer: [] }], responses: { '200': { description: '{uploads: [...]}' } } },
+    },
     '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'The process answers' } } } },
     '/readyz': { get: { summary: 'Readiness', responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready, with reasons' } } } },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Text exposition format' } } } },

@@ -22,6 +22,8 @@ export const PROBLEMS = {
   ERR_SCOPE_FORBIDDEN: { status: 403, title: 'Scope not allowed for this user', expose: false },
   ERR_ACCESS_DENIED: { status: 403, title: 'Access denied', expose: false },
   ERR_NOT_FOUND: { status: 404, title: 'Not found', expose: false },
+  ERR_CALLBACK_UNVERIFIED: { status: 400, title: 'Callback not verified', expose: false },
+  ERR_CALLBACK_REPLAYED: { status: 409, title: 'Callback already processed', expose: false },
   ERR_STS_UPSTREAM: { status: 502, title: 'Credential service refused the request', expose: false },
   ERR_STS_UNAVAILABLE: { status: 503, title: 'Credential service unavailable', expose: false },
   ERR_INTERNAL: { status: 500, title: 'Internal error', expose: false },
@@ -45,7 +47,7 @@ export interface Problem {
     readonly code: ErrorCode
     readonly instance: string
     readonly requestId: string
-    readonly errors?: readonly { readonly pointer: string; readonly detail: string }[]
+    readonly errors?: readonly { readonly pointer: string; readonly code: string; readonly detail: string }[]
     readonly reason?: string
   }
 }
@@ -72,7 +74,7 @@ export function toProblem(err: unknown, instance: string, requestId: string): Pr
       code,
       instance,
       requestId,
-      ...(spec.expose && issues && code === 'ERR_REQUEST_INVALID' ? { errors: issues.map((i) => ({ pointer: i.pointer, detail: i.message })) } : {}),
+      ...(spec.expose && issues && code === 'ERR_REQUEST_INVALID' ? { errors: issues.map((i) => ({ pointer: i.pointer, code: i.code, detail: i.message })) } : {}),
       ...(code === 'ERR_ACCESS_DENIED' && reason ? { reason } : {}),
     },
   }

@@ -7,9 +7,21 @@ export interface OssEndpoint {
   readonly style: 'virtual' | 'path'
 }
 
+const parsed = new Map<string, { protocol: string; host: string }>()
+
+function parse(url: string): { protocol: string; host: string } {
+  let base = parsed.get(url)
+  if (!base) {
+    const u = new URL(url)
+    base = { protocol: u.protocol, host: u.host }
+    if (parsed.size < 64) parsed.set(url, base)
+  }
+  return base
+}
+
 /** The URL of an object (or of the bucket when key is empty), without a query. */
 export function objectUrl(endpoint: OssEndpoint, bucket: string, key: string): string {
-  const base = new URL(endpoint.url)
+  const base = parse(endpoint.url)
   const path = key === '' ? '/' : `/${uriEncodePath(key)}`
   if (endpoint.style === 'path') return `${base.protocol}//${base.host}/${bucket}${path}`
   return `${base.protocol}//${bucket}.${base.host}${path}`
@@ -17,6 +29,6 @@ export function objectUrl(endpoint: OssEndpoint, bucket: string, key: string): s
 
 /** The URL a browser posts a PostObject form to. */
 export function bucketUrl(endpoint: OssEndpoint, bucket: string): string {
-  const base = new URL(endpoint.url)
+  const base = parse(endpoint.url)
   return endpoint.style === 'path' ? `${base.protocol}//${base.host}/${bucket}` : `${base.protocol}//${bucket}.${base.host}`
 }

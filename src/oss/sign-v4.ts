@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { uriEncode, uriEncodePath } from './encode.js'
 import { objectUrl, type OssEndpoint } from './endpoint.js'
-import { hmacSha256 } from './hmac.js'
+import { hmacSha256, hmacSha256Hex } from './hmac.js'
 import type { Credentials, PresignedUrl, QueryParams } from './sign-v1.js'
 
 export const V4_ALGORITHM = 'OSS4-HMAC-SHA256'
@@ -9,11 +9,18 @@ export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD'
 /** OSS accepts V4 signed URLs for 1 to 604,800 seconds (7 days). */
 export const MAX_V4_EXPIRES_SEC = 604_800
 
-/** `yyyymmdd'T'HHMMss'Z'` and `yyyymmdd` in UTC. */
+let lastSecond = NaN
+let lastStamp = { datetime: '', day: '' }
+
+/** `yyyymmdd'T'HHMMss'Z'` and `yyyymmdd` in UTC (the last one is reused within its second). */
 export function v4Timestamp(now: Date): { datetime: string; day: string } {
+  const second = Math.floor(now.getTime() / 1000)
+  if (second === lastSecond) return lastStamp
   const iso = now.toISOString()
   const day = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}`
-  return { datetime: `${day}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`, day }
+  lastStamp = { datetime: `${day}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`, day }
+  lastSecond = second
+  return lastStamp
 }
 
 /** The region as V4 names it: `oss-cn-hangzhou` and `cn-hangzhou` both give `cn-hangzhou`. */
@@ -30,9 +37,17 @@ export function credentialScopeV4(day: string, region: string, product = 'oss'):
  * ali-oss uses localeCompare, which differs for mixed-case keys); an empty or null value gives `k`.
  */
 export function canonicalQueryV4(query: QueryParams): string {
-  const pairs = Object.entries(query).map(([k, v]) => [uriEncode(k), v === null || v === '' ? null : uriEncode(v)] as const)
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-  return pairs.map(([k, v]) => (v === null ? k : `${k}=${v}`)).join('&')
+  // "key\u0000value" strings: keys are unique and NUL sorts below every key character, so sorting
+  // the joined strings sorts by encoded key in byte order.
+  const entries: string[] = []
+  for (const k in query) {
+    const v = query[k]
+    entries.push(v === null || v === undefined || v === '' ? uriEncode(k) : `${uriEncode(k)}\u0000${uriEncode(v)}`)
+  }
+  entries.sort()
+  let out = ''
+  for (let i = 0; i < entries.length; i++) out += (i === 0 ? '' : '&') + (entries[i] as string).replace('\u0000', '=')
+  return out
 }
 
 /**
@@ -67,45 +82,56 @@ export interface CanonicalRequestV4Input {
  * where CanonicalURI is RFC 3986-encoded `/bucket/key` with `/` kept, and HashedPayload is the
  * `x-oss-content-sha256` header or UNSIGNED-PAYLOAD.
  */
-export function canonicalRequestV4(input: CanonicalRequestV4Input): { canonicalRequest: string; additionalHeaders: string[] } {
+export function canonicalRequestV4(input: CanonicalRequestV4Input): { canonicalRequest: string; canonicalQuery: string; additionalHeaders: string[] } {
   const { canonicalHeaders, additionalHeaders } = canonicalHeadersV4(input.headers, input.additionalHeaders)
   const path = input.bucket === '' ? '/' : `/${input.bucket}/${input.key}`
   let payload = UNSIGNED_PAYLOAD
   for (const [k, v] of Object.entries(input.headers)) if (k.toLowerCase() === 'x-oss-content-sha256') payload = v
-  const canonicalRequest = [
-    input.method.toUpperCase(),
-    uriEncodePath(path),
-    canonicalQueryV4(input.query),
-    canonicalHeaders,
-    additionalHeaders.join(';'),
-    payload,
-  ].join('\n')
-  return { canonicalRequest, additionalHeaders }
+  const canonicalQuery = canonicalQueryV4(input.query)
+  const canonicalRequest = `${input.method.toUpperCase()}\n${uriEncodePath(path)}\n${canonicalQuery}\n${canonicalHeaders}\n${additionalHeaders.join(';')}\n${payload}`
+  return { canonicalRequest, canonicalQuery, additionalHeaders }
 }
 
 export function stringToSignV4(datetime: string, scope: string, canonicalRequest: string): string {
   return `${V4_ALGORITHM}\n${datetime}\n${scope}\n${createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')}`
 }
 
-const signingKeys = new Map<string, Buffer>()
-const MAX_CACHED_KEYS = 1024
+interface CachedSigningKey {
+  readonly day: string
+  readonly region: string
+  readonly product: string
+  readonly key: Buffer
+}
+
+// Per secret, the keys derived for it (usually one: today's, for one region). Looking up by the
+// secret and comparing the rest avoids building a composite key string on every signature.
+const signingKeys = new Map<string, CachedSigningKey[]>()
+const MAX_CACHED_SECRETS = 1024
 
 /**
  * HMAC(HMAC(HMAC(HMAC("aliyun_v4" + SK, day), region), product), "aliyun_v4_request"), cached per
  * (secret, day, region, product): four HMACs saved on every signature after the first of the day.
  */
 export function signingKeyV4(secret: string, day: string, region: string, product = 'oss'): Buffer {
-  const cacheKey = `${day}\u0000${region}\u0000${product}\u0000${secret}`
-  const cached = signingKeys.get(cacheKey)
-  if (cached) return cached
-  const key = hmacSha256(hmacSha256(hmacSha256(hmacSha256(`aliyun_v4${secret}`, day), standardRegion(region)), product), 'aliyun_v4_request')
-  if (signingKeys.size >= MAX_CACHED_KEYS) signingKeys.delete(signingKeys.keys().next().value as string)
-  signingKeys.set(cacheKey, key)
+  const std = standardRegion(region)
+  const list = signingKeys.get(secret)
+  if (list) {
+    for (const entry of list) if (entry.day === day && entry.region === std && entry.product === product) return entry.key
+  }
+  const key = hmacSha256(hmacSha256(hmacSha256(hmacSha256(`aliyun_v4${secret}`, day), std), product), 'aliyun_v4_request')
+  if (list) {
+    // Keep the newest few; yesterday's keys age out as today's arrive.
+    list.unshift({ day, region: std, product, key })
+    if (list.length > 4) list.pop()
+  } else {
+    if (signingKeys.size >= MAX_CACHED_SECRETS) signingKeys.delete(signingKeys.keys().next().value as string)
+    signingKeys.set(secret, [{ day, region: std, product, key }])
+  }
   return key
 }
 
 export function signatureV4(signingKey: Buffer, stringToSign: string): string {
-  return hmacSha256(signingKey, stringToSign).toString('hex')
+  return hmacSha256Hex(signingKey, stringToSign)
 }
 
 export interface AuthorizationV4Input extends CanonicalRequestV4Input {
@@ -163,7 +189,7 @@ export function presignUrlV4(input: PresignV4Input): PresignedUrl & { expiresAt:
   }
   if (additionalHeaders.length > 0) query['x-oss-additional-headers'] = additionalHeaders.join(';')
   if (input.credentials.securityToken) query['x-oss-security-token'] = input.credentials.securityToken
-  const { canonicalRequest } = canonicalRequestV4({
+  const { canonicalRequest, canonicalQuery } = canonicalRequestV4({
     method: input.method,
     bucket: input.bucket,
     key: input.key,
@@ -173,7 +199,7 @@ export function presignUrlV4(input: PresignV4Input): PresignedUrl & { expiresAt:
   })
   const stringToSign = stringToSignV4(datetime, scope, canonicalRequest)
   const signature = signatureV4(signingKeyV4(input.credentials.accessKeySecret, day, input.region), stringToSign)
-  const search = `${canonicalQueryV4(query)}&x-oss-signature=${signature}`
+  const search = `${canonicalQuery}&x-oss-signature=${signature}`
   return {
     url: `${objectUrl(input.endpoint, input.bucket, input.key)}?${search}`,
     expiresAt: new Date(input.now.getTime() + input.expiresInSec * 1000),

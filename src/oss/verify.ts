@@ -75,8 +75,8 @@ const isFailure = (v: KnownCredential | VerifyResult): v is VerifyResult => 'ok'
 
 /**
  * Authenticates a request as OSS does: an `Authorization: OSS ak:sig` (V1) or
- * `OSS4-HMAC-SHA256 …` (V4) header, or a V1 (`OSSAccessKeyId`/`Expires`/`Signature`) or V4
- * (`x-oss-signature-version` …) signed URL; otherwise the request is anonymous.
+ * `OSS4-HMAC-SHA256 ...` (V4) header, or a V1 (`OSSAccessKeyId`/`Expires`/`Signature`) or V4
+ * (`x-oss-signature-version` ...) signed URL; otherwise the request is anonymous.
  */
 export function verifyRequest(req: ReceivedRequest, lookup: CredentialLookup, now: Date, region: string): VerifyResult {
   const auth = req.headers.authorization

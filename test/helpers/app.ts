@@ -50,6 +50,7 @@ export async function buildTestApp(patch: ConfigPatch = {}, env: Record<string, 
     server: { ...base.server, ...patch.server },
     auth: { ...base.auth, scryptLog2N: 10, usersFile: join(dir, 'users.json'), ...patch.auth },
     sts: { ...base.sts, ...patch.sts },
+    sign: { ...base.sign, ...patch.sign },
     sandbox: { ...base.sandbox, dataDir: join(dir, 'sandbox'), ...patch.sandbox },
   } as Config
   let offset = 0

@@ -25,7 +25,7 @@ describe('toProblem', () => {
 
   it('lists request issues with their pointers', () => {
     const p = toProblem(new errors.RequestInvalidError([{ pointer: '/username', code: 'schema.required', message: '"username" is required' }]), '/v1/login', 'r')
-    expect(p.body.errors).toEqual([{ pointer: '/username', detail: '"username" is required' }])
+    expect(p.body.errors).toEqual([{ pointer: '/username', code: 'schema.required', detail: '"username" is required' }])
   })
 
   it('gives the access-denied reason code, never policy text', () => {

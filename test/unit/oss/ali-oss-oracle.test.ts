@@ -87,7 +87,7 @@ describe('signers agree with ali-oss', () => {
     await fc.assert(
       fc.asyncProperty(secret, token, method, objectKey, fc.integer({ min: 1, max: 604800 }), fc.option(fc.constantFrom('image/png', 'application/octet-stream'), { nil: undefined }), async (sk, stsToken, verb, key, ttl, contentType) => {
         const client = new OSS({ accessKeyId: 'STS.ak', accessKeySecret: sk, region: 'oss-cn-hangzhou', bucket: 'bkt', ...(stsToken ? { stsToken, refreshSTSToken: async () => ({}) } : {}) })
-        const headers = contentType ? { 'Content-Type': contentType } : {}
+        const headers: Record<string, string> = contentType ? { 'Content-Type': contentType } : {}
         const theirs = new URL((await client.signatureUrlV4!(verb, ttl, { headers }, key)) as string)
         const ours = new URL(
           presignUrlV4({

@@ -31,13 +31,13 @@ describe('post policy vectors', () => {
   })
 })
 
-const key = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((k) => !k.startsWith('/') && !/[\u0000-\u001f]/.test(k))
+const key = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((k) => !k.startsWith('/') && [...k].every((c) => c >= ' '))
 
 describe('sign, then verify', () => {
   it('accepts every V1 and V4 signed URL it makes, and refuses it when any byte changes', () => {
     fc.assert(
       fc.property(key, fc.constantFrom('GET', 'PUT', 'HEAD', 'DELETE'), fc.integer({ min: 1, max: 3600 }), fc.boolean(), (k, method, ttl, v4) => {
-        const headers = method === 'PUT' ? { 'content-type': 'image/png' } : {}
+        const headers: Record<string, string> = method === 'PUT' ? { 'content-type': 'image/png' } : {}
         const url = v4
           ? presignUrlV4({ credentials: STS, endpoint: ENDPOINT, region: 'cn-hangzhou', bucket: 'bkt', key: `alice/${k}`, method, now: NOW, expiresInSec: ttl, headers }).url
           : presignUrlV1({ credentials: STS, endpoint: ENDPOINT, bucket: 'bkt', key: `alice/${k}`, method, expires: Math.floor(NOW.getTime() / 1000) + ttl, headers }).url

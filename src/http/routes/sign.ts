@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto'
+import type { Router } from 'express'
+import { AccessDeniedError, RequestInvalidError, type Issue } from '../../errors.js'
+import { checkLeafName, checkObjectKey } from '../../grant/object-key.js'
+import { createTicket } from '../../grant/upload-ticket.js'
+import { encodeCallbackParam } from '../../oss/callback.js'
+import { buildPostFormV1, buildPostFormV4, type PostPolicySpec } from '../../oss/post-policy.js'
+import { presignUrlV1 } from '../../oss/sign-v1.js'
+import { MAX_V4_EXPIRES_SEC, presignUrlV4 } from '../../oss/sign-v4.js'
+import { authorizeOperation } from '../../policy/operations.js'
+import { principalOf, requireAuth } from '../auth-middleware.js'
+import type { AppDeps } from '../deps.js'
+import { validateBody } from '../validate-body.js'
+
+const SCOPE = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } as const
+
+const SIGN_URL_BODY = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['key', 'method'],
+  properties: {
+    key: { type: 'string', minLength: 1, maxLength: 2048 },
+    method: { enum: ['GET', 'HEAD', 'PUT', 'DELETE'] },
+    expiresIn: { type: 'integer', minimum: 1, maximum: MAX_V4_EXPIRES_SEC },
+    contentType: { type: 'string', pattern: '^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(; ?[A-Za-z0-9_-]+=[A-Za-z0-9_.-]+)?$' },
+    contentMd5: { type: 'string', pattern: '^[A-Za-z0-9+/]{22}==$' },
+    response: {
+      type: 'object',
+      additionalProperties: false,
+      properties: Object.fromEntries(
+        ['contentType', 'contentDisposition', 'contentLanguage', 'cacheControl', 'contentEncoding', 'expires'].map((k) => [k, { type: 'string', minLength: 1, maxLength: 256, pattern: '^[ -~]+$' }]),
+      ),
+    },
+    process: { type: 'string', pattern: '^(image|video|doc)/[A-Za-z0-9_,./-]{1,200}$' },
+    scope: SCOPE,
+    version: { enum: ['v4', 'v1'] },
+  },
+} as const
+
+const SIGN_POST_BODY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    dir: { type: 'string', maxLength: 512 },
+    key: { type: 'string', minLength: 1, maxLength: 1000 },
+    maxSize: { type: 'integer', minimum: 1 },
+    contentTypes: { type: 'array', minItems: 1, maxItems: 32, items: { type: 'string', pattern: '^[a-z]+/[a-z0-9.+-]+$' } },
+    scope: SCOPE,
+    version: { enum: ['v4', 'v1'] },
+    format: { enum: ['fields', 'sample'] },
+  },
+} as const
+
+const OPERATION_FOR_METHOD = { GET: 'GetObject', HEAD: 'HeadObject', PUT: 'PutObject', DELETE: 'DeleteObject' } as const
+const RESPONSE_PARAMS: Readonly<Record<string, string>> = {
+  contentType: 'response-content-type',
+  contentDisposition: 'response-content-disposition',
+  contentLanguage: 'response-content-language',
+  cacheControl: 'response-cache-control',
+  contentEncoding: 'response-content-encoding',
+  expires: 'response-expires',
+}
+
+/**
+ * POST /v1/sign/url and /v1/sign/post. The policy engine must allow the operation for this user
+ * first (a denial names the engine's reason code, never the policy); then the URL or form is
+ * signed with the user's own scoped STS credentials, so OSS enforces the same scope again.
+ */
+export function signRoutes(deps: AppDeps, router: Router): void {
+  const { config } = deps
+  const layers = (policy: Parameters<typeof authorizeOperation>[0]['session']) =>
+    deps.rolePolicies.length > 0 ? { session: policy, identity: deps.rolePolicies } : { session: policy }
+
+  function requireAllowed(policy: NonNullable<Parameters<typeof authorizeOperation>[0]['session']>, operation: string, key: string): void {
+    const result = authorizeOperation(layers(policy), operation, { bucket: config.oss.bucket, key, account: config.oss.account })
+    if (result.decision !== 'Allow') {
+      const failed = result.checks.find((c) => c.result.decision !== 'Allow')
+      throw new AccessDeniedError(failed?.result.reason ?? 'no-allow', `${operation} is not allowed for this key`)
+    }
+  }
+
+  router.post('/v1/sign/url', requireAuth(deps.verifyToken), validateBody(SIGN_URL_BODY), async (req, res) => {
+    const body = req.body as { key: string; method: keyof typeof OPERATION_FOR_METHOD; expiresIn?: number; contentType?: string; contentMd5?: string; response?: Record<string, string>; process?: string; scope?: string; version?: 'v4' | 'v1' }
+    const issues: Issue[] = [...checkObjectKey(body.key)]
+    if (body.method !== 'PUT' && (body.contentType || body.contentMd5)) issues.push({ pointer: '/contentType', code: 'sign.put-only', message: 'contentType and contentMd5 apply to PUT only' })
+    if (body.method !== 'GET' && (body.response || body.process)) issues.push({ pointer: '/response', code: 'sign.get-only', message: 'response overrides and process apply to GET only' })
+    if (issues.length > 0) throw new RequestInvalidError(issues)
+
+    const principal = principalOf(res)
+    const vended = await deps.vendor.vend(principal, body.scope)
+    requireAllowed([vended.rendered.policy], OPERATION_FOR_METHOD[body.method], body.key)
+
+    const now = deps.clock()
+    const remainingSec = Math.floor((vended.credentials.expiresAt - now.getTime()) / 1000)
+    const expiresIn = Math.max(1, Math.min(body.expiresIn ?? config.sign.urlTtlSec, config.sign.maxUrlTtlSec[body.method], remainingSec))
+    const headers: Record<string, string> = {}
+    if (body.method === 'PUT') {
+      headers['Content-Type'] = body.contentType ?? 'application/octet-stream'
+      if (body.contentMd5) headers['Content-MD5'] = body.contentMd5
+      if (config.sign.forbidOverwrite) headers['x-oss-forbid-overwrite'] = 'true'
+      const sse = config.sign.serverSideEncryption
+      if (sse) {
+        headers['x-oss-server-side-encryption'] = sse.algorithm
+        if (sse.algorithm === 'KMS' && sse.keyId) headers['x-oss-server-side-encryption-key-id'] = sse.keyId
+      }
+    }
+    const query: Record<string, string> = {}
+    for (const [name, value] of Object.entries(body.response ?? {})) query[RESPONSE_PARAMS[name] as string] = value
+    if (body.process) query['x-oss-process'] = body.process
+    const credentials = { accessKeyId: vended.credentials.accessKeyId, accessKeySecret: vended.credentials.accessKeySecret, securityToken: vended.credentials.securityToken }
+    const version = body.version ?? config.sign.signatureVersion
+    const common = { credentials, endpoint: deps.ossSigningEndpoint, bucket: config.oss.bucket, key: body.key, method: body.method, headers, query }
+    const signed = version === 'v4'
+      ? presignUrlV4({ ...common, region: config.oss.region, now, expiresInSec: expiresIn })
+      : presignUrlV1({ ...common, expires: Math.floor(now.getTime() / 1000) + expiresIn })
+    res.setHeader('Cache-Control', 'no-store')
+    res.json({ url: signed.url, method: body.method, headers, expiresAt: new Date(now.getTime() + expiresIn * 1000).toISOString(), expiresIn, version })
+  })
+
+  router.post('/v1/sign/post', requireAuth(deps.verifyToken), validateBody(SIGN_POST_BODY), async (req, res) => {
+    const body = req.body as { dir?: string; key?: string; maxSize?: number; contentTypes?: string[]; scope?: string; version?: 'v4' | 'v1'; format?: 'fields' | 'sample' }
+    const principal = principalOf(res)
+    const vended = await deps.vendor.vend(principal, body.scope)
+    const prefix = vended.rendered.prefix
+    const issues: Issue[] = []
+    if (body.dir !== undefined && body.key !== undefined) issues.push({ pointer: '/key', code: 'sign.dir-or-key', message: 'give "dir" or "key", not both' })
+    const dir = body.dir ?? ''
+    if (dir !== '' && !dir.endsWith('/')) issues.push({ pointer: '/dir', code: 'key.dir', message: 'dir must end with "/"' })
+    const fullKey = body.key !== undefined ? `${prefix}${body.key}` : undefined
+    const keyPrefix = `${prefix}${dir}`
+    issues.push(...checkObjectKey(fullKey ?? `${keyPrefix}x`, body.key !== undefined ? '/key' : '/dir'))
+    if (body.key !== undefined) issues.push(...checkLeafName(body.key.split('/').pop() ?? '', '/key'))
+    const maxSize = body.maxSize ?? config.sign.maxUploadBytes
+    if (maxSize > config.sign.maxUploadBytes) issues.push({ pointer: '/maxSize', code: 'sign.too-large', message: `maxSize may be at most ${config.sign.maxUploadBytes}` })
+    const allowed = config.sign.contentTypes
+    const contentTypes = body.contentTypes ?? (allowed.length > 0 ? allowed : undefined)
+    if (body.contentTypes && allowed.length > 0) {
+      const outside = body.contentTypes.filter((t) => !allowed.includes(t))
+      if (outside.length > 0) issues.push({ pointer: '/contentTypes', code: 'sign.content-type', message: `not allowed: ${outside.join(', ')}` })
+    }
+    if (issues.length > 0) throw new RequestInvalidError(issues)
+    requireAllowed([vended.rendered.policy], 'PostObject', fullKey ?? `${keyPrefix}probe`)
+
+    const now = deps.clock()
+    const remainingMs = vended.credentials.expiresAt - now.getTime()
+    const expiration = new Date(now.getTime() + Math.max(1000, Math.min(config.sign.postTtlSec * 1000, remainingMs)))
+    const ticket = createTicket(deps.ticketSecret, { id: randomUUID(), user: principal.userId, prefix: fullKey ?? keyPrefix, expires: Math.floor(expiration.getTime() / 1000) + 3600 })
+    const callback = config.sign.callback
+      ? encodeCallbackParam({
+          url: `${deps.publicUrl()}/v1/oss/callback`,
+          body: `bucket=\${bucket}&object=\${object}&size=\${size}&mimeType=\${mimeType}&etag=\${etag}&crc64=\${crc64}&ticket=${ticket}`,
+        })
+      : undefined
+    const spec: PostPolicySpec = {
+      bucket: config.oss.bucket,
+      expiration,
+      key: fullKey !== undefined ? { equals: fullKey } : { startsWith: keyPrefix },
+      contentLength: { min: 1, max: maxSize },
+      ...(contentTypes ? { contentTypes } : {}),
+      successActionStatus: '200',
+      forbidOverwrite: config.sign.forbidOverwrite,
+      ...(config.sign.serverSideEncryption ? { serverSideEncryption: config.sign.serverSideEncryption } : {}),
+      ...(callback ? { callback } : {}),
+    }
+    const credentials = { accessKeyId: vended.credentials.accessKeyId, accessKeySecret: vended.credentials.accessKeySecret, securityToken: vended.credentials.securityToken }
+    const version = body.format === 'sample' ? 'v1' : (body.version ?? config.sign.signatureVersion)
+    const form = version === 'v4'
+      ? buildPostFormV4(spec, credentials, deps.ossSigningEndpoint, config.oss.region, now)
+      : buildPostFormV1(spec, credentials, deps.ossSigningEndpoint)
+    const expire = Math.floor(expiration.getTime() / 1000)
+    res.setHeader('Cache-Control', 'no-store')
+    if (body.format === 'sample') {
+      // The flat shape of Alibaba's web upload samples; with STS credentials the form must also
+      // carry x-oss-security-token, which those pages do not send by themselves.
+      const field = (name: string) => form.fields.find(([n]) => n === name)?.[1]
+      res.json({ accessid: field('OSSAccessKeyId'), host: form.host, policy: field('policy'), signature: field('Signature'), expire, callback: callback ?? '', dir: keyPrefix, securityToken: field('x-oss-security-token') })
+      return
+    }
+    res.json({
+      host: form.host,
+      dir: keyPrefix,
+      ...(fullKey !== undefined ? { key: fullKey } : {}),
+      expire,
+      expiration: expiration.toISOString(),
+      version,
+      maxSize,
+      ...(contentTypes ? { contentTypes } : {}),
+      fields: form.fields.map(([name, value]) => ({ name, value })),
+    })
+  })
+}
