@@ -31,7 +31,10 @@ describe('post policy vectors', () => {
   })
 })
 
-const key = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((k) => !k.startsWith('/') && [...k].every((c) => c >= ' '))
+// Dot segments are left out: URL parsers resolve them (the API refuses such keys, see object-key.ts).
+const key = fc
+  .string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
+  .filter((k) => !k.startsWith('/') && [...k].every((c) => c >= ' ') && k.split('/').every((s) => s !== '.' && s !== '..'))
 
 describe('sign, then verify', () => {
   it('accepts every V1 and V4 signed URL it makes, and refuses it when any byte changes', () => {
