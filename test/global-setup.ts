@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { chmodSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -9,4 +10,6 @@ export default function setup(): void {
     cwd: root,
     stdio: 'inherit',
   })
+  // As `npm run build` does: the package bin must be executable for `npx ossvend`.
+  chmodSync(join(root, 'dist', 'cli', 'bin.js'), 0o755)
 }
