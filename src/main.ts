@@ -26,6 +26,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const running = await startServer({ config: loaded.config, env: process.env, logger, ...(loaded.legacyCredentials ? { legacyCredentials: loaded.legacyCredentials } : {}) })
   process.stdout.write(`ossvend listening on ${running.url}\n`)
   if (running.sandboxSts) process.stdout.write(`sandbox sts on ${running.sandboxSts.url}\n`)
+  if (running.sandboxOss) process.stdout.write(`sandbox oss on ${running.sandboxOss.url}\n`)
 
   let signals = 0
   const shutdown = (signal: string) => {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -20,7 +21,9 @@ import { createMemoryUploadLog } from './grant/uploads.js'
 import { OSS_PUBLIC_KEY_HOSTS } from './oss/callback.js'
 import { systemClock, type Clock } from './lib/clock.js'
 import { randomHex, randomToken } from './lib/crypto.js'
-import { loadPolicyFile } from './policy/load.js'
+import { loadPolicyFile, loadRefererFile } from './policy/load.js'
+import { ObjectStore } from './sandbox/object-store.js'
+import { startSandboxOss, type RunningSandboxOss } from './sandbox/oss-server.js'
 import { StsCredentialStore } from './sandbox/sts-credential-store.js'
 import { startSandboxSts, type RunningSandboxSts } from './sandbox/sts-server.js'
 import { createAlibabaStsClient } from './sts/alibaba-client.js'
@@ -44,6 +47,7 @@ export interface RunningServer {
   readonly url: string
   readonly sandbox: 'on' | 'off'
   readonly sandboxSts?: RunningSandboxSts
+  readonly sandboxOss?: RunningSandboxOss
   readonly deps: AppDeps
   /** Stops accepting, lets in-flight requests finish (up to the grace period), then closes. */
   close(): Promise<void>
@@ -56,7 +60,7 @@ export function isSandbox(config: Config, env: Env, legacy?: LegacyCredentials):
   return !(env.ALIBABA_CLOUD_ACCESS_KEY_ID && env.ALIBABA_CLOUD_ACCESS_KEY_SECRET) && !legacy
 }
 
-export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps; sandboxSts?: RunningSandboxSts; setPublicUrl: (url: string) => void }> {
+export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps; sandboxSts?: RunningSandboxSts; sandboxOss?: RunningSandboxOss; setPublicUrl: (url: string) => void }> {
   const { config, env, logger } = options
   const clock = options.clock ?? systemClock
   const sandbox = isSandbox(config, env, options.legacyCredentials)
@@ -66,8 +70,9 @@ export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps;
   let stsClient = options.stsClient
   if (!stsClient) {
     if (sandbox) {
-      const rootKeyId = `SBX${randomHex(10).toUpperCase()}`
-      const rootSecret = randomToken(24)
+      const root = await loadSandboxRoot(config.sandbox.dataDir)
+      const rootKeyId = root.accessKeyId
+      const rootSecret = root.accessKeySecret
       sandboxSts = await startSandboxSts({
         accounts: new Map([[rootKeyId, { accessKeySecret: rootSecret, account: config.oss.account }]]),
         store: new StsCredentialStore(join(config.sandbox.dataDir, 'sts-credentials.json')),
@@ -92,6 +97,27 @@ export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps;
 
   const scopes = await loadScopes(config)
   const rolePolicies = await Promise.all(config.policies.rolePolicies.map((p) => loadPolicyFile(p)))
+  let sandboxOss: RunningSandboxOss | undefined
+  if (sandboxSts) {
+    const store = new ObjectStore(join(config.sandbox.dataDir, 'oss'))
+    await store.init([config.oss.bucket])
+    const root = await loadSandboxRoot(config.sandbox.dataDir)
+    sandboxOss = await startSandboxOss({
+      store,
+      credentials: sandboxSts.store,
+      root,
+      account: config.oss.account,
+      region: config.oss.region,
+      bucketAcl: config.sandbox.bucketAcl,
+      rolePolicies,
+      ...(config.sandbox.referer ? { referer: await loadRefererFile(config.sandbox.referer) } : {}),
+      corsOrigins: config.server.corsOrigins,
+      clock,
+      maxObjectBytes: config.sign.maxUploadBytes,
+      host: config.server.host,
+      port: config.sandbox.ossPort,
+    })
+  }
   const now = () => clock().getTime()
   const breaker = createCircuitBreaker({ failureThreshold: 5, openMs: 5000, now })
   const cache = createCredentialCache({ now, refreshRatio: config.sts.refreshRatio, minServeRatio: config.sts.minServeRatio, maxEntries: config.sts.cacheMaxEntries })
@@ -175,15 +201,33 @@ export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps;
     scopes,
     rolePolicies,
     health,
-    ossEndpoint: config.oss.endpoint ?? `https://oss-${config.oss.region}.aliyuncs.com`,
-    ossSigningEndpoint: { url: config.oss.endpoint ?? `https://oss-${config.oss.region}.aliyuncs.com`, style: isIpEndpoint(config.oss.endpoint) ? 'path' : 'virtual' },
+    ossEndpoint: sandboxOss?.url ?? config.oss.endpoint ?? `https://oss-${config.oss.region}.aliyuncs.com`,
+    ossSigningEndpoint: sandboxOss
+      ? { url: sandboxOss.url, style: 'path' }
+      : { url: config.oss.endpoint ?? `https://oss-${config.oss.region}.aliyuncs.com`, style: isIpEndpoint(config.oss.endpoint) ? 'path' : 'virtual' },
     publicUrl: () => config.server.publicUrl ?? publicUrl.value,
     uploads: createMemoryUploadLog(now),
     ticketSecret: createHash('sha256').update('ossvend upload ticket\u0000').update(secret).digest(),
     fetchCallbackKey: createPublicKeyFetcher(),
     callbackKeyRules: OSS_PUBLIC_KEY_HOSTS,
   }
-  return { deps, ...(sandboxSts ? { sandboxSts } : {}), setPublicUrl: (url: string) => (publicUrl.value = url) }
+  return { deps, ...(sandboxSts ? { sandboxSts } : {}), ...(sandboxOss ? { sandboxOss } : {}), setPublicUrl: (url: string) => (publicUrl.value = url) }
+}
+
+/**
+ * The sandbox account's own AccessKey, made once and kept in the data folder, so that what the
+ * sandbox issued and stored stays valid across restarts (and tests can act as the owner).
+ */
+export async function loadSandboxRoot(dataDir: string): Promise<{ accessKeyId: string; accessKeySecret: string }> {
+  const file = join(dataDir, 'root-credentials.json')
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as { accessKeyId: string; accessKeySecret: string }
+  } catch {
+    const root = { accessKeyId: `SBX${randomHex(10).toUpperCase()}`, accessKeySecret: randomToken(24) }
+    await mkdir(dataDir, { recursive: true })
+    await writeFile(file, JSON.stringify(root), { mode: 0o600, flag: 'wx' }).catch(() => undefined)
+    return JSON.parse(await readFile(file, 'utf8')) as { accessKeyId: string; accessKeySecret: string }
+  }
 }
 
 function isIpEndpoint(endpoint: string | undefined): boolean {
@@ -194,7 +238,7 @@ function isIpEndpoint(endpoint: string | undefined): boolean {
 
 /** Builds everything and listens; `npm start`, `ossvend serve` and the end-to-end tests use this. */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
-  const { deps, sandboxSts, setPublicUrl } = await buildDeps(options)
+  const { deps, sandboxSts, sandboxOss, setPublicUrl } = await buildDeps(options)
   const app = createApp(deps)
   const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, app)
   server.keepAliveTimeout = 5_000
@@ -208,6 +252,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     url: `http://${host}:${port}`,
     sandbox: sandboxSts ? 'on' : 'off',
     ...(sandboxSts ? { sandboxSts } : {}),
+    ...(sandboxOss ? { sandboxOss } : {}),
     deps,
     close() {
       closing ??= (async () => {
@@ -221,6 +266,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         clearInterval(reaper)
         clearTimeout(grace)
         await sandboxSts?.close()
+        await sandboxOss?.close()
       })()
       return closing
     },

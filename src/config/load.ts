@@ -172,6 +172,9 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
     },
     sandbox: {
       stsPort: input.sandbox?.stsPort ?? 0,
+      ossPort: input.sandbox?.ossPort ?? 0,
+      bucketAcl: input.sandbox?.bucketAcl ?? 'private',
+      ...(input.sandbox?.referer ? { referer: resolve(base, input.sandbox.referer) } : {}),
       stsRateLimitPerSecond: input.sandbox?.stsRateLimitPerSecond ?? 100,
       dataDir: resolve(base, input.sandbox?.dataDir ?? '.data/sandbox'),
     },

@@ -119,6 +119,9 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       properties: {
         stsPort: { type: 'integer', minimum: 0, maximum: 65535 },
+        ossPort: { type: 'integer', minimum: 0, maximum: 65535 },
+        bucketAcl: { enum: ['private', 'public-read', 'public-read-write'] },
+        referer: { type: 'string', minLength: 1 },
         stsRateLimitPerSecond: { type: 'integer', minimum: 1, maximum: 100000 },
         dataDir: { type: 'string', minLength: 1 },
       },

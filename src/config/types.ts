@@ -74,7 +74,15 @@ export interface Config {
     /** Ask OSS to call POST /v1/oss/callback after form uploads. */
     readonly callback: boolean
   }
-  readonly sandbox: { readonly stsPort: number; readonly stsRateLimitPerSecond: number; readonly dataDir: string }
+  readonly sandbox: {
+    readonly stsPort: number
+    readonly ossPort: number
+    readonly stsRateLimitPerSecond: number
+    readonly dataDir: string
+    readonly bucketAcl: 'private' | 'public-read' | 'public-read-write'
+    /** The sandbox bucket's referer whitelist file (anti-leech); none checks nothing. */
+    readonly referer?: string
+  }
   readonly policies: {
     /** Scope name to absolute template path. */
     readonly scopes: Readonly<Record<string, string>>

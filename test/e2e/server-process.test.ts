@@ -18,6 +18,7 @@ describe('the server as a real process (npm start)', () => {
     running.push(server)
     expect(server.lines[0]).toMatch(/^ossvend listening on http:\/\/127\.0\.0\.1:\d+$/)
     expect(server.lines[1]).toMatch(/^sandbox sts on http:\/\/127\.0\.0\.1:\d+$/)
+    expect(server.lines[2]).toMatch(/^sandbox oss on http:\/\/127\.0\.0\.1:\d+$/)
     const token = await login(server.url)
     const res = await fetch(`${server.url}/v1/sts?scope=read&access_token=${token}`)
     expect(res.status).toBe(200)

@@ -10,6 +10,7 @@ import type { AppDeps } from '../../src/http/deps.js'
 import { createLogger } from '../../src/http/logger.js'
 import { buildDeps } from '../../src/serve.js'
 import type { RunningSandboxSts } from '../../src/sandbox/sts-server.js'
+import type { RunningSandboxOss } from '../../src/sandbox/oss-server.js'
 import { ROOT } from './vectors.js'
 
 /** Every log line any test app wrote, for the secrets scan. */
@@ -28,6 +29,7 @@ export interface TestApp {
   readonly app: Express
   readonly deps: AppDeps
   readonly sts: RunningSandboxSts
+  readonly oss: RunningSandboxOss
   readonly config: Config
   /** Milliseconds added to the real clock (move time forward). */
   advance(ms: number): void
@@ -56,17 +58,19 @@ export async function buildTestApp(patch: ConfigPatch = {}, env: Record<string, 
   let offset = 0
   const clock = () => new Date(Date.now() + offset)
   const logger = createLogger(captureStream(), 'debug')
-  const { deps, sandboxSts } = await buildDeps({ config, env: { OSSVEND_JWT_SECRET: 'test-secret-test-secret-test-secret!', ...env }, logger, clock })
+  const { deps, sandboxSts, sandboxOss } = await buildDeps({ config, env: { OSSVEND_JWT_SECRET: 'test-secret-test-secret-test-secret!', ...env }, logger, clock })
   return {
     app: createApp(deps),
     deps,
     sts: sandboxSts as RunningSandboxSts,
+    oss: sandboxOss as RunningSandboxOss,
     config,
     advance: (ms) => {
       offset += ms
     },
     close: async () => {
       await sandboxSts?.close()
+      await sandboxOss?.close()
     },
   }
 }

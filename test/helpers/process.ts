@@ -8,6 +8,7 @@ export interface ServerProcess {
   readonly child: ChildProcess
   readonly url: string
   readonly stsUrl: string
+  readonly ossUrl: string
   readonly lines: string[]
   readonly stderr: string[]
   exited(): Promise<number | null>
@@ -47,7 +48,7 @@ export async function startServerProcess(configPath: string, env: Record<string,
   const stderr: string[] = []
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()))
-  const ready = new Promise<{ url: string; stsUrl: string }>((resolve, reject) => {
+  const ready = new Promise<{ url: string; stsUrl: string; ossUrl: string }>((resolve, reject) => {
     let buffer = ''
     child.stdout?.on('data', (d: Buffer) => {
       buffer += d.toString()
@@ -58,11 +59,12 @@ export async function startServerProcess(configPath: string, env: Record<string,
       }
       const url = lines.map((l) => /^ossvend listening on (http:\/\/\S+)$/.exec(l)?.[1]).find(Boolean)
       const stsUrl = lines.map((l) => /^sandbox sts on (http:\/\/\S+)$/.exec(l)?.[1]).find(Boolean)
-      if (url && stsUrl) resolve({ url, stsUrl })
+      const ossUrl = lines.map((l) => /^sandbox oss on (http:\/\/\S+)$/.exec(l)?.[1]).find(Boolean)
+      if (url && stsUrl && ossUrl) resolve({ url, stsUrl, ossUrl })
     })
     exit.then((code) => reject(new Error(`server exited with ${code}: ${stderr.join('')}`)))
     setTimeout(() => reject(new Error(`server did not start: ${lines.join('\n')} ${stderr.join('')}`)), 15_000).unref()
   })
-  const { url, stsUrl } = await ready
-  return { child, url, stsUrl, lines, stderr, exited: () => exit }
+  const { url, stsUrl, ossUrl } = await ready
+  return { child, url, stsUrl, ossUrl, lines, stderr, exited: () => exit }
 }

@@ -1,0 +1,232 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { Transform } from 'node:stream'
+import { crc64 } from '../oss/crc64.js'
+
+export type ObjectAcl = 'default' | 'private' | 'public-read' | 'public-read-write'
+
+export interface ObjectMeta {
+  readonly key: string
+  readonly size: number
+  /** Quoted, upper-case MD5 hex, as OSS sends it (or `"...-N"` for multipart objects). */
+  readonly etag: string
+  /** CRC-64/ECMA-182 as a decimal string (`x-oss-hash-crc64ecma`). */
+  readonly crc64: string
+  readonly contentType: string
+  readonly lastModified: string
+  readonly acl: ObjectAcl
+  readonly serverSideEncryption?: string
+  readonly serverSideEncryptionKeyId?: string
+  readonly userMeta: Readonly<Record<string, string>>
+  /** The data file's name inside the bucket's folder; never derived from the key's text. */
+  readonly dataFile: string
+}
+
+export class StoreError extends Error {
+  readonly ossCode: 'InvalidDigest' | 'FileAlreadyExists' | 'EntityTooLarge'
+  constructor(code: StoreError['ossCode'], message: string) {
+    super(message)
+    this.ossCode = code
+  }
+}
+
+export interface PutOptions {
+  readonly contentType: string
+  readonly contentMd5?: string
+  readonly acl?: ObjectAcl
+  readonly serverSideEncryption?: string
+  readonly serverSideEncryptionKeyId?: string
+  readonly userMeta?: Readonly<Record<string, string>>
+  readonly forbidOverwrite?: boolean
+  readonly maxBytes?: number
+  /** For multipart objects: the final ETag and CRC come from the parts. */
+  readonly etag?: string
+  readonly crc64?: string
+  readonly now: Date
+}
+
+const fileNameFor = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex')
+
+/**
+ * The sandbox's objects on disk. A key never becomes a path: files are named by the key's SHA-256,
+ * so `../x` or `/etc/passwd` cannot leave the data folder. A write goes to a temporary file,
+ * then is renamed into place, and only then is its metadata file (the object's existence)
+ * renamed over the old one: no reader ever sees a partial object, even if the process is killed
+ * mid-upload. Leftovers of interrupted writes are removed at start-up.
+ */
+export class ObjectStore {
+  readonly #root: string
+  readonly #buckets = new Map<string, Map<string, ObjectMeta>>()
+
+  constructor(root: string) {
+    this.#root = root
+  }
+
+  /** Creates the buckets' folders, loads their objects, and clears interrupted writes. */
+  async init(buckets: readonly string[]): Promise<void> {
+    await rm(join(this.#root, 'tmp'), { recursive: true, force: true })
+    await mkdir(join(this.#root, 'tmp'), { recursive: true })
+    for (const bucket of buckets) {
+      const dir = this.#bucketDir(bucket)
+      await mkdir(dir, { recursive: true })
+      const index = new Map<string, ObjectMeta>()
+      const files = await readdir(dir)
+      for (const file of files.filter((f) => f.endsWith('.meta.json'))) {
+        const meta = JSON.parse(await readFile(join(dir, file), 'utf8')) as ObjectMeta
+        index.set(meta.key, meta)
+      }
+      const referenced = new Set([...index.values()].map((m) => m.dataFile))
+      for (const file of files.filter((f) => f.endsWith('.data') && !referenced.has(f))) await rm(join(dir, file), { force: true })
+      this.#buckets.set(bucket, index)
+    }
+  }
+
+  buckets(): string[] {
+    return [...this.#buckets.keys()].sort()
+  }
+
+  hasBucket(bucket: string): boolean {
+    return this.#buckets.has(bucket)
+  }
+
+  head(bucket: string, key: string): ObjectMeta | undefined {
+    return this.#buckets.get(bucket)?.get(key)
+  }
+
+  /** Streams the body to disk, computing MD5 and CRC-64 on the way, and publishes it atomically. */
+  async put(bucket: string, key: string, body: Readable, options: PutOptions): Promise<ObjectMeta> {
+    const index = this.#index(bucket)
+    if (options.forbidOverwrite && index.has(key)) throw new StoreError('FileAlreadyExists', 'The object you specified already exists and can not be overwritten.')
+    const tmp = join(this.#root, 'tmp', randomBytes(12).toString('hex'))
+    const md5 = createHash('md5')
+    let crc = 0n
+    let size = 0
+    const maxBytes = options.maxBytes ?? Infinity
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length
+        if (size > maxBytes) {
+          done(new StoreError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.'))
+          return
+        }
+        md5.update(chunk)
+        crc = crc64(chunk, crc)
+        done(null, chunk)
+      },
+    })
+    try {
+      await pipeline(body, meter, createWriteStream(tmp, { flags: 'wx' }))
+      const digest = md5.digest()
+      if (options.contentMd5 !== undefined && options.contentMd5 !== digest.toString('base64')) {
+        throw new StoreError('InvalidDigest', 'The Content-MD5 you specified did not match what we received.')
+      }
+      return await this.#publish(bucket, key, tmp, {
+        size,
+        etag: options.etag ?? `"${digest.toString('hex').toUpperCase()}"`,
+        crc64: options.crc64 ?? crc.toString(10),
+        options,
+      })
+    } catch (err) {
+      await rm(tmp, { force: true })
+      throw err
+    }
+  }
+
+  async #publish(bucket: string, key: string, tmp: string, info: { size: number; etag: string; crc64: string; options: PutOptions }): Promise<ObjectMeta> {
+    const index = this.#index(bucket)
+    const dir = this.#bucketDir(bucket)
+    const name = fileNameFor(key)
+    const dataFile = `${name}.${randomBytes(6).toString('hex')}.data`
+    await rename(tmp, join(dir, dataFile))
+    const o = info.options
+    const meta: ObjectMeta = {
+      key,
+      size: info.size,
+      etag: info.etag,
+      crc64: info.crc64,
+      contentType: o.contentType,
+      lastModified: o.now.toISOString(),
+      acl: o.acl ?? 'default',
+      ...(o.serverSideEncryption ? { serverSideEncryption: o.serverSideEncryption } : {}),
+      ...(o.serverSideEncryptionKeyId ? { serverSideEncryptionKeyId: o.serverSideEncryptionKeyId } : {}),
+      userMeta: o.userMeta ?? {},
+      dataFile,
+    }
+    const metaTmp = join(this.#root, 'tmp', `${randomBytes(12).toString('hex')}.meta`)
+    await writeFile(metaTmp, JSON.stringify(meta))
+    await rename(metaTmp, join(dir, `${name}.meta.json`))
+    const previous = index.get(key)
+    index.set(key, meta)
+    if (previous && previous.dataFile !== dataFile) await rm(join(dir, previous.dataFile), { force: true })
+    return meta
+  }
+
+  read(bucket: string, meta: ObjectMeta, range?: { start: number; end: number }): Readable {
+    return createReadStream(join(this.#bucketDir(bucket), meta.dataFile), range ? { start: range.start, end: range.end } : {})
+  }
+
+  async setAcl(bucket: string, key: string, acl: ObjectAcl): Promise<void> {
+    const meta = this.head(bucket, key)
+    if (!meta) return
+    const updated = { ...meta, acl }
+    const tmp = join(this.#root, 'tmp', `${randomBytes(12).toString('hex')}.meta`)
+    await writeFile(tmp, JSON.stringify(updated))
+    await rename(tmp, join(this.#bucketDir(bucket), `${fileNameFor(key)}.meta.json`))
+    this.#index(bucket).set(key, updated)
+  }
+
+  /** Deleting a missing key succeeds, as in OSS. */
+  async delete(bucket: string, key: string): Promise<void> {
+    const index = this.#index(bucket)
+    const meta = index.get(key)
+    if (!meta) return
+    const dir = this.#bucketDir(bucket)
+    await rm(join(dir, `${fileNameFor(key)}.meta.json`), { force: true })
+    index.delete(key)
+    await rm(join(dir, meta.dataFile), { force: true })
+  }
+
+  /** ListObjects: keys after `marker` with `prefix`, grouped at `delimiter`, at most `maxKeys` entries. */
+  list(bucket: string, options: { prefix?: string; delimiter?: string; marker?: string; maxKeys?: number }): {
+    objects: ObjectMeta[]
+    commonPrefixes: string[]
+    isTruncated: boolean
+    nextMarker?: string
+  } {
+    const prefix = options.prefix ?? ''
+    const maxKeys = options.maxKeys ?? 1000
+    const keys = [...this.#index(bucket).keys()].filter((k) => k.startsWith(prefix) && (options.marker === undefined || k > options.marker)).sort()
+    const objects: ObjectMeta[] = []
+    const prefixes = new Set<string>()
+    let last: string | undefined
+    for (const key of keys) {
+      if (objects.length + prefixes.size >= maxKeys) return { objects, commonPrefixes: [...prefixes], isTruncated: true, ...(last ? { nextMarker: last } : {}) }
+      if (options.delimiter) {
+        const at = key.indexOf(options.delimiter, prefix.length)
+        if (at >= 0) {
+          const common = key.slice(0, at + options.delimiter.length)
+          if (!prefixes.has(common)) prefixes.add(common)
+          last = key
+          continue
+        }
+      }
+      objects.push(this.#index(bucket).get(key) as ObjectMeta)
+      last = key
+    }
+    return { objects, commonPrefixes: [...prefixes], isTruncated: false }
+  }
+
+  #index(bucket: string): Map<string, ObjectMeta> {
+    const index = this.#buckets.get(bucket)
+    if (!index) throw new Error(`no bucket ${bucket}`)
+    return index
+  }
+
+  #bucketDir(bucket: string): string {
+    return join(this.#root, 'buckets', bucket)
+  }
+}
