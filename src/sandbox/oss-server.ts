@@ -8,7 +8,8 @@ import { parsePolicyText } from '../policy/parse.js'
 import { compileRefererConfig, type RefererChecker, type RefererConfig } from '../policy/referer.js'
 import type { Policy } from '../policy/types.js'
 import type { Clock } from '../lib/clock.js'
-import { ObjectStore, StoreError, type ObjectAcl, type ObjectMeta } from './object-store.js'
+import type { ObjectStore} from './object-store.js';
+import { StoreError, type ObjectAcl, type ObjectMeta } from './object-store.js'
 import { OSS_ERRORS, xmlDocument, xmlElements, xmlText, type OssErrorCode } from './oss-xml.js'
 import type { StsCredentialStore } from './sts-credential-store.js'
 
