@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -114,6 +114,7 @@ export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps;
       corsOrigins: config.server.corsOrigins,
       clock,
       maxObjectBytes: config.sign.maxUploadBytes,
+      callbackKey: await loadSandboxCallbackKey(config.sandbox.dataDir),
       host: config.server.host,
       port: config.sandbox.ossPort,
     })
@@ -209,7 +210,8 @@ export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps;
     uploads: createMemoryUploadLog(now),
     ticketSecret: createHash('sha256').update('ossvend upload ticket\u0000').update(secret).digest(),
     fetchCallbackKey: createPublicKeyFetcher(),
-    callbackKeyRules: OSS_PUBLIC_KEY_HOSTS,
+    // In sandbox mode the sandbox signs callbacks too, with a key served over http by itself.
+    callbackKeyRules: sandboxOss ? { ...OSS_PUBLIC_KEY_HOSTS, httpHosts: [new URL(sandboxOss.url).host] } : OSS_PUBLIC_KEY_HOSTS,
   }
   return { deps, ...(sandboxSts ? { sandboxSts } : {}), ...(sandboxOss ? { sandboxOss } : {}), setPublicUrl: (url: string) => (publicUrl.value = url) }
 }
@@ -228,6 +230,22 @@ export async function loadSandboxRoot(dataDir: string): Promise<{ accessKeyId: s
     await writeFile(file, JSON.stringify(root), { mode: 0o600, flag: 'wx' }).catch(() => undefined)
     return JSON.parse(await readFile(file, 'utf8')) as { accessKeyId: string; accessKeySecret: string }
   }
+}
+
+/** The sandbox's RSA key for signing upload callbacks, made once and kept in the data folder. */
+async function loadSandboxCallbackKey(dataDir: string): Promise<{ privateKey: KeyObject; publicKeyPem: string }> {
+  const file = join(dataDir, 'callback-key.pem')
+  let pem: string
+  try {
+    pem = await readFile(file, 'utf8')
+  } catch {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    await mkdir(dataDir, { recursive: true })
+    await writeFile(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' }).catch(() => undefined)
+    pem = await readFile(file, 'utf8')
+  }
+  const privateKey = createPrivateKey(pem)
+  return { privateKey, publicKeyPem: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString() }
 }
 
 function isIpEndpoint(endpoint: string | undefined): boolean {

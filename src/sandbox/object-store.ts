@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Transform } from 'node:stream'
-import { crc64 } from '../oss/crc64.js'
+import { crc64, crc64Combine } from '../oss/crc64.js'
 
 export type ObjectAcl = 'default' | 'private' | 'public-read' | 'public-read-write'
 
@@ -26,8 +26,31 @@ export interface ObjectMeta {
   readonly dataFile: string
 }
 
+export interface StagedBody {
+  readonly path: string
+  readonly size: number
+  readonly md5: Buffer
+  readonly crc64: bigint
+}
+
+export interface PartMeta {
+  readonly partNumber: number
+  readonly size: number
+  readonly etag: string
+  readonly md5: string
+  readonly crc64: string
+}
+
+export interface MultipartUpload {
+  readonly id: string
+  readonly bucket: string
+  readonly key: string
+  readonly initiated: string
+  readonly options: Omit<PutOptions, 'now'> & { now?: undefined }
+}
+
 export class StoreError extends Error {
-  readonly ossCode: 'InvalidDigest' | 'FileAlreadyExists' | 'EntityTooLarge'
+  readonly ossCode: 'InvalidDigest' | 'FileAlreadyExists' | 'EntityTooLarge' | 'NoSuchUpload' | 'InvalidPart' | 'InvalidPartOrder'
   constructor(code: StoreError['ossCode'], message: string) {
     super(message)
     this.ossCode = code
@@ -61,6 +84,7 @@ const fileNameFor = (key: string) => createHash('sha256').update(key, 'utf8').di
 export class ObjectStore {
   readonly #root: string
   readonly #buckets = new Map<string, Map<string, ObjectMeta>>()
+  readonly #uploads = new Map<string, MultipartUpload>()
 
   constructor(root: string) {
     this.#root = root
@@ -83,6 +107,15 @@ export class ObjectStore {
       for (const file of files.filter((f) => f.endsWith('.data') && !referenced.has(f))) await rm(join(dir, file), { force: true })
       this.#buckets.set(bucket, index)
     }
+    const uploadsDir = join(this.#root, 'uploads')
+    await mkdir(uploadsDir, { recursive: true })
+    for (const id of await readdir(uploadsDir)) {
+      try {
+        this.#uploads.set(id, JSON.parse(await readFile(join(uploadsDir, id, 'upload.json'), 'utf8')) as MultipartUpload)
+      } catch {
+        await rm(join(uploadsDir, id), { recursive: true, force: true })
+      }
+    }
   }
 
   buckets(): string[] {
@@ -101,11 +134,24 @@ export class ObjectStore {
   async put(bucket: string, key: string, body: Readable, options: PutOptions): Promise<ObjectMeta> {
     const index = this.#index(bucket)
     if (options.forbidOverwrite && index.has(key)) throw new StoreError('FileAlreadyExists', 'The object you specified already exists and can not be overwritten.')
-    const tmp = join(this.#root, 'tmp', randomBytes(12).toString('hex'))
+    const staged = await this.stage(body, options.maxBytes)
+    try {
+      if (options.contentMd5 !== undefined && options.contentMd5 !== staged.md5.toString('base64')) {
+        throw new StoreError('InvalidDigest', 'The Content-MD5 you specified did not match what we received.')
+      }
+      return await this.publish(bucket, key, staged, options)
+    } catch (err) {
+      await this.discard(staged)
+      throw err
+    }
+  }
+
+  /** Writes a body to a temporary file (not visible as an object), measuring it on the way. */
+  async stage(body: Readable, maxBytes = Infinity): Promise<StagedBody> {
+    const path = join(this.#root, 'tmp', randomBytes(12).toString('hex'))
     const md5 = createHash('md5')
     let crc = 0n
     let size = 0
-    const maxBytes = options.maxBytes ?? Infinity
     const meter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         size += chunk.length
@@ -119,21 +165,126 @@ export class ObjectStore {
       },
     })
     try {
-      await pipeline(body, meter, createWriteStream(tmp, { flags: 'wx' }))
-      const digest = md5.digest()
-      if (options.contentMd5 !== undefined && options.contentMd5 !== digest.toString('base64')) {
-        throw new StoreError('InvalidDigest', 'The Content-MD5 you specified did not match what we received.')
-      }
-      return await this.#publish(bucket, key, tmp, {
-        size,
-        etag: options.etag ?? `"${digest.toString('hex').toUpperCase()}"`,
-        crc64: options.crc64 ?? crc.toString(10),
-        options,
-      })
+      await pipeline(body, meter, createWriteStream(path, { flags: 'wx' }))
     } catch (err) {
-      await rm(tmp, { force: true })
+      await rm(path, { force: true })
       throw err
     }
+    return { path, size, md5: md5.digest(), crc64: crc }
+  }
+
+  async discard(staged: StagedBody): Promise<void> {
+    await rm(staged.path, { force: true })
+  }
+
+  /** Makes a staged body the object at `key`, atomically. */
+  async publish(bucket: string, key: string, staged: StagedBody, options: PutOptions): Promise<ObjectMeta> {
+    if (options.forbidOverwrite && this.#index(bucket).has(key)) throw new StoreError('FileAlreadyExists', 'The object you specified already exists and can not be overwritten.')
+    return this.#publish(bucket, key, staged.path, {
+      size: staged.size,
+      etag: options.etag ?? `"${staged.md5.toString('hex').toUpperCase()}"`,
+      crc64: options.crc64 ?? staged.crc64.toString(10),
+      options,
+    })
+  }
+
+  /** A copy of an object's data under another key (CopyObject). */
+  async copy(sourceBucket: string, source: ObjectMeta, bucket: string, key: string, options: PutOptions): Promise<ObjectMeta> {
+    const staged = await this.stage(this.read(sourceBucket, source))
+    try {
+      return await this.publish(bucket, key, staged, { ...options, etag: source.etag, crc64: source.crc64 })
+    } catch (err) {
+      await this.discard(staged)
+      throw err
+    }
+  }
+
+  // --- multipart uploads: parts live under uploads/<id>/ until Complete publishes the whole.
+
+  async initiateMultipart(bucket: string, key: string, options: Omit<PutOptions, 'now'> & { now: Date }): Promise<string> {
+    this.#index(bucket)
+    const id = randomBytes(16).toString('hex').toUpperCase()
+    const dir = join(this.#root, 'uploads', id)
+    await mkdir(dir, { recursive: true })
+    const upload: MultipartUpload = { id, bucket, key, initiated: options.now.toISOString(), options: { ...options, now: undefined } }
+    await writeFile(join(dir, 'upload.json'), JSON.stringify(upload))
+    this.#uploads.set(id, upload)
+    return id
+  }
+
+  upload(id: string): MultipartUpload | undefined {
+    return this.#uploads.get(id)
+  }
+
+  listUploads(bucket: string, prefix = ''): MultipartUpload[] {
+    return [...this.#uploads.values()].filter((u) => u.bucket === bucket && u.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : 1))
+  }
+
+  async uploadPart(id: string, partNumber: number, body: Readable, contentMd5?: string): Promise<PartMeta> {
+    const upload = this.#uploads.get(id)
+    if (!upload) throw new StoreError('NoSuchUpload', 'The specified multipart upload does not exist.')
+    const staged = await this.stage(body)
+    if (contentMd5 !== undefined && contentMd5 !== staged.md5.toString('base64')) {
+      await this.discard(staged)
+      throw new StoreError('InvalidDigest', 'The Content-MD5 you specified did not match what we received.')
+    }
+    const dir = join(this.#root, 'uploads', id)
+    const part: PartMeta = { partNumber, size: staged.size, etag: `"${staged.md5.toString('hex').toUpperCase()}"`, md5: staged.md5.toString('hex'), crc64: staged.crc64.toString(10) }
+    await rename(staged.path, join(dir, `${partNumber}.part`))
+    await writeFile(join(dir, `${partNumber}.json`), JSON.stringify(part))
+    return part
+  }
+
+  async listParts(id: string): Promise<PartMeta[]> {
+    const dir = join(this.#root, 'uploads', id)
+    const files = (await readdir(dir)).filter((f) => /^\d+\.json$/.test(f))
+    const parts = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as PartMeta))
+    return parts.sort((a, b) => a.partNumber - b.partNumber)
+  }
+
+  async abortMultipart(id: string): Promise<void> {
+    if (!this.#uploads.delete(id)) throw new StoreError('NoSuchUpload', 'The specified multipart upload does not exist.')
+    await rm(join(this.#root, 'uploads', id), { recursive: true, force: true })
+  }
+
+  /**
+   * Joins the listed parts (ascending, each ETag matching) into the object. Its ETag is the MD5 of
+   * the parts' MD5s with "-N"; its CRC-64 is combined from the parts' CRCs, as OSS does.
+   */
+  async completeMultipart(id: string, listed: readonly { partNumber: number; etag: string }[], now: Date): Promise<ObjectMeta> {
+    const upload = this.#uploads.get(id)
+    if (!upload) throw new StoreError('NoSuchUpload', 'The specified multipart upload does not exist.')
+    const stored = new Map((await this.listParts(id)).map((p) => [p.partNumber, p]))
+    let previous = 0
+    const parts: PartMeta[] = []
+    for (const item of listed) {
+      const part = stored.get(item.partNumber)
+      if (!part || part.etag.toUpperCase() !== item.etag.toUpperCase().replace(/^(?!")/, '"').replace(/(?<!")$/, '"')) {
+        throw new StoreError('InvalidPart', 'One or more of the specified parts could not be found or the ETag did not match.')
+      }
+      if (item.partNumber <= previous) throw new StoreError('InvalidPartOrder', 'The list of parts was not in ascending order.')
+      previous = item.partNumber
+      parts.push(part)
+    }
+    if (parts.length === 0) throw new StoreError('InvalidPart', 'No parts were listed.')
+    const dir = join(this.#root, 'uploads', id)
+    const path = join(this.#root, 'tmp', randomBytes(12).toString('hex'))
+    const out = createWriteStream(path, { flags: 'wx' })
+    for (const part of parts) await pipeline(createReadStream(join(dir, `${part.partNumber}.part`)), out, { end: false })
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())))
+    let crc = BigInt(parts[0]!.crc64)
+    for (const part of parts.slice(1)) crc = crc64Combine(crc, BigInt(part.crc64), part.size)
+    const etagMd5 = createHash('md5').update(Buffer.concat(parts.map((p) => Buffer.from(p.md5, 'hex')))).digest('hex').toUpperCase()
+    const size = parts.reduce((n, p) => n + p.size, 0)
+    const meta = await this.publish(upload.bucket, upload.key, { path, size, md5: Buffer.alloc(0), crc64: crc }, {
+      ...upload.options,
+      now,
+      etag: `"${etagMd5}-${parts.length}"`,
+      crc64: crc.toString(10),
+    })
+    this.#uploads.delete(id)
+    await rm(dir, { recursive: true, force: true })
+    return meta
   }
 
   async #publish(bucket: string, key: string, tmp: string, info: { size: number; etag: string; crc64: string; options: PutOptions }): Promise<ObjectMeta> {

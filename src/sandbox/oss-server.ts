@@ -1,6 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { randomBytes } from 'node:crypto'
+import { randomBytes, type KeyObject } from 'node:crypto'
+import Busboy from 'busboy'
+import { XMLParser } from 'fast-xml-parser'
+import { verifyPostForm } from '../oss/verify-post.js'
+import { sendCallback } from './oss-callback-sender.js'
 import { verifyRequest, type CredentialLookup, type ReceivedRequest } from '../oss/verify.js'
 import type { PolicyLayers } from '../policy/authorize.js'
 import { authorizeOperation, type OperationParams } from '../policy/operations.js'
@@ -8,8 +12,7 @@ import { parsePolicyText } from '../policy/parse.js'
 import { compileRefererConfig, type RefererChecker, type RefererConfig } from '../policy/referer.js'
 import type { Policy } from '../policy/types.js'
 import type { Clock } from '../lib/clock.js'
-import type { ObjectStore} from './object-store.js';
-import { StoreError, type ObjectAcl, type ObjectMeta } from './object-store.js'
+import { StoreError, type ObjectAcl, type ObjectMeta, type ObjectStore, type StagedBody } from './object-store.js'
 import { OSS_ERRORS, xmlDocument, xmlElements, xmlText, type OssErrorCode } from './oss-xml.js'
 import type { StsCredentialStore } from './sts-credential-store.js'
 
@@ -28,6 +31,10 @@ export interface SandboxOssOptions {
   readonly corsOrigins: readonly string[]
   readonly clock: Clock
   readonly maxObjectBytes?: number
+  /** Signs upload callbacks; its public key is served at /__sandbox/callback_pub_key.pem. */
+  readonly callbackKey?: { readonly privateKey: KeyObject; readonly publicKeyPem: string }
+  /** The sandbox's own base URL, once it listens (for the key URL in callbacks). */
+  readonly selfUrl?: () => string
 }
 
 class OssFailure extends Error {
@@ -99,6 +106,15 @@ export function createSandboxOss(options: SandboxOssOptions) {
     try {
       if (req.method === 'OPTIONS') return preflight(req, res, origin)
       const url = new URL(req.url ?? '/', 'http://sandbox')
+      if (url.pathname === '/__sandbox/callback_pub_key.pem' && options.callbackKey) {
+        res.setHeader('Content-Type', 'application/x-pem-file')
+        res.end(options.callbackKey.publicKeyPem)
+        return
+      }
+      if (req.method === 'POST' && (header(req, 'content-type') ?? '').startsWith('multipart/form-data')) {
+        const target = parseTarget(req, url)
+        if (target.key === '' && target.bucket !== '') return await postObject(req, res, target.bucket)
+      }
       const target = parseTarget(req, url)
       const query: Record<string, string | null> = {}
       for (const [k, v] of url.searchParams) query[k] = v
@@ -152,6 +168,13 @@ export function createSandboxOss(options: SandboxOssOptions) {
     }
     if (t.key === '') {
       if (r.method === 'GET' && !has('acl') && !has('uploads')) return listObjects(res, r, t, authorize)
+      if (r.method === 'GET' && has('uploads')) {
+        const prefix = r.query.prefix ?? ''
+        authorize('ListMultipartUploads', { prefix })
+        const uploads = store.listUploads(t.bucket, prefix).map((u) => `<Upload>${xmlElements([['Key', u.key], ['UploadId', u.id], ['Initiated', u.initiated]])}</Upload>`).join('')
+        return sendXml(res, 200, xmlDocument('ListMultipartUploadsResult', `${xmlElements([['Bucket', t.bucket], ['Prefix', prefix], ['IsTruncated', false]])}${uploads}`))
+      }
+      if (r.method === 'POST' && has('delete')) return deleteMultiple(req, res, t, authorize)
       throw new OssFailure('NotImplemented', 'This bucket operation is not implemented by the sandbox yet.')
     }
     const meta = store.head(t.bucket, t.key)
@@ -170,9 +193,9 @@ export function createSandboxOss(options: SandboxOssOptions) {
         return sendEmpty(res, 200)
       }
     }
-    if (has('uploads') || has('uploadId') || r.headers['x-oss-copy-source'] || has('append')) {
-      throw new OssFailure('NotImplemented', 'This object operation is not implemented by the sandbox yet.')
-    }
+    if (has('uploads') || has('uploadId')) return multipart(req, res, r, t, authorize, now)
+    if (r.method === 'PUT' && r.headers['x-oss-copy-source']) return copyObject(res, r, t, authorize, now)
+    if (has('append')) throw new OssFailure('NotImplemented', 'AppendObject is not implemented by the sandbox yet.')
     switch (r.method) {
       case 'PUT': {
         authorize('PutObject', { key: t.key, tagging: r.headers['x-oss-tagging'] !== undefined }, meta)
@@ -190,6 +213,8 @@ export function createSandboxOss(options: SandboxOssOptions) {
           now,
         })
         setObjectHeaders(res, saved, false)
+        const callback = r.headers['x-oss-callback']
+        if (callback) return answerCallback(res, callback, decodeVars(r.headers['x-oss-callback-var']), t.bucket, saved, req, 'PutObject', 200, '')
         return sendEmpty(res, 200)
       }
       case 'GET':
@@ -225,6 +250,185 @@ export function createSandboxOss(options: SandboxOssOptions) {
       default:
         throw new OssFailure('MethodNotAllowed', 'The specified method is not allowed against this resource.')
     }
+  }
+
+  type Authorize = (operation: string, params: OperationParams, meta?: ObjectMeta) => void
+
+  function putOptionsFrom(headers: Readonly<Record<string, string>>, now: Date) {
+    const acl = headers['x-oss-object-acl'] as ObjectAcl | undefined
+    return {
+      contentType: headers['content-type'] ?? 'application/octet-stream',
+      ...(acl ? { acl } : {}),
+      ...(headers['x-oss-server-side-encryption'] ? { serverSideEncryption: headers['x-oss-server-side-encryption'] } : {}),
+      ...(headers['x-oss-server-side-encryption-key-id'] ? { serverSideEncryptionKeyId: headers['x-oss-server-side-encryption-key-id'] } : {}),
+      userMeta: Object.fromEntries(Object.entries(headers).filter(([k]) => k.startsWith('x-oss-meta-'))),
+      forbidOverwrite: headers['x-oss-forbid-overwrite'] === 'true',
+      now,
+    }
+  }
+
+  async function multipart(req: IncomingMessage, res: ServerResponse, r: ReceivedRequest, t: Target, authorize: Authorize, now: Date): Promise<void> {
+    const store = options.store
+    const uploadId = r.query.uploadId ?? undefined
+    if (r.method === 'POST' && r.query.uploads !== undefined) {
+      authorize('InitiateMultipartUpload', { key: t.key })
+      const id = await store.initiateMultipart(t.bucket, t.key, putOptionsFrom(r.headers, now))
+      return sendXml(res, 200, xmlDocument('InitiateMultipartUploadResult', xmlElements([['Bucket', t.bucket], ['Key', t.key], ['UploadId', id]])))
+    }
+    const upload = uploadId ? store.upload(uploadId) : undefined
+    if (!upload || upload.bucket !== t.bucket || upload.key !== t.key) throw new OssFailure('NoSuchUpload', 'The specified multipart upload does not exist.')
+    switch (r.method) {
+      case 'PUT': {
+        const partNumber = Number(r.query.partNumber)
+        if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) throw new OssFailure('InvalidArgument', 'Part number must be an integer between 1 and 10000.')
+        authorize('UploadPart', { key: t.key })
+        const part = await store.uploadPart(upload.id, partNumber, req, r.headers['content-md5'])
+        res.setHeader('ETag', part.etag)
+        res.setHeader('x-oss-hash-crc64ecma', part.crc64)
+        return sendEmpty(res, 200)
+      }
+      case 'GET': {
+        authorize('ListParts', { key: t.key })
+        const parts = (await store.listParts(upload.id)).map((p) => `<Part>${xmlElements([['PartNumber', p.partNumber], ['ETag', p.etag], ['Size', p.size], ['HashCrc64ecma', p.crc64]])}</Part>`).join('')
+        return sendXml(res, 200, xmlDocument('ListPartsResult', `${xmlElements([['Bucket', t.bucket], ['Key', t.key], ['UploadId', upload.id], ['IsTruncated', false]])}${parts}`))
+      }
+      case 'DELETE':
+        authorize('AbortMultipartUpload', { key: t.key })
+        await store.abortMultipart(upload.id)
+        return sendEmpty(res, 204)
+      case 'POST': {
+        authorize('CompleteMultipartUpload', { key: t.key })
+        const xml = parseXml(await readAll(req, 1024 * 1024)) as { CompleteMultipartUpload?: { Part?: unknown } }
+        const listed = toArray(xml.CompleteMultipartUpload?.Part).map((p) => {
+          const part = p as { PartNumber?: unknown; ETag?: unknown }
+          return { partNumber: Number(part.PartNumber), etag: String(part.ETag ?? '') }
+        })
+        const meta = await store.completeMultipart(upload.id, listed, now)
+        setObjectHeaders(res, meta, false)
+        const result = xmlDocument('CompleteMultipartUploadResult', xmlElements([['Location', `${options.selfUrl?.() ?? ''}/${t.bucket}/${t.key}`], ['Bucket', t.bucket], ['Key', t.key], ['ETag', meta.etag]]))
+        const callback = r.headers['x-oss-callback']
+        if (callback) return answerCallback(res, callback, decodeVars(r.headers['x-oss-callback-var']), t.bucket, meta, req, 'CompleteMultipartUpload', 200, result)
+        return sendXml(res, 200, result)
+      }
+      default:
+        throw new OssFailure('MethodNotAllowed', 'The specified method is not allowed against this resource.')
+    }
+  }
+
+  async function copyObject(res: ServerResponse, r: ReceivedRequest, t: Target, authorize: Authorize, now: Date): Promise<void> {
+    const source = decodeURIComponent(r.headers['x-oss-copy-source'] as string).replace(/^\//, '')
+    const slash = source.indexOf('/')
+    const sourceBucket = slash < 0 ? '' : source.slice(0, slash)
+    const sourceKey = slash < 0 ? '' : source.slice(slash + 1)
+    if (!options.store.hasBucket(sourceBucket)) throw new OssFailure('NoSuchBucket', 'The specified bucket does not exist.')
+    const sourceMeta = options.store.head(sourceBucket, sourceKey)
+    authorize('CopyObject', { key: t.key, sourceBucket, sourceKey }, sourceMeta)
+    if (!sourceMeta) throw new OssFailure('NoSuchKey', 'The specified key does not exist.')
+    const replace = r.headers['x-oss-metadata-directive'] === 'REPLACE'
+    const opts = replace
+      ? putOptionsFrom(r.headers, now)
+      : { contentType: sourceMeta.contentType, userMeta: sourceMeta.userMeta, forbidOverwrite: r.headers['x-oss-forbid-overwrite'] === 'true', now }
+    const meta = await options.store.copy(sourceBucket, sourceMeta, t.bucket, t.key, opts)
+    setObjectHeaders(res, meta, false)
+    return sendXml(res, 200, xmlDocument('CopyObjectResult', xmlElements([['ETag', meta.etag], ['LastModified', meta.lastModified]])))
+  }
+
+  async function deleteMultiple(req: IncomingMessage, res: ServerResponse, t: Target, authorize: Authorize): Promise<void> {
+    const xml = parseXml(await readAll(req, 1024 * 1024)) as { Delete?: { Quiet?: unknown; Object?: unknown } }
+    const keys = toArray(xml.Delete?.Object).map((o) => String((o as { Key?: unknown }).Key ?? ''))
+    if (keys.length === 0 || keys.length > 1000) throw new OssFailure('MalformedXML', 'The XML you provided was not well-formed or did not validate.')
+    authorize('DeleteMultipleObjects', { keys })
+    for (const key of keys) await options.store.delete(t.bucket, key)
+    const quiet = String(xml.Delete?.Quiet ?? 'false') === 'true'
+    const deleted = quiet ? '' : keys.map((k) => `<Deleted><Key>${xmlText(k)}</Key></Deleted>`).join('')
+    return sendXml(res, 200, xmlDocument('DeleteResult', deleted))
+  }
+
+  /**
+   * PostObject: the form's fields arrive before the file; the file is staged (invisible), then
+   * the signature, the policy (with the real size), and the engine all have to agree before the
+   * object is published.
+   */
+  async function postObject(req: IncomingMessage, res: ServerResponse, bucket: string): Promise<void> {
+    if (!options.store.hasBucket(bucket)) throw new OssFailure('NoSuchBucket', 'The specified bucket does not exist.')
+    const now = options.clock()
+    const { fields, staged, fileName, fileType } = await readForm(req)
+    try {
+      if (!staged) throw new OssFailure('InvalidArgument', 'The body of your POST request is not well-formed multipart/form-data.')
+      const lower = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k.toLowerCase(), v]))
+      if (lower.key !== undefined) lower.key = lower.key.replace('${filename}', fileName)
+      const verdict = verifyPostForm({ bucket, fields: lower, fileSize: staged.size }, lookup, now, options.region)
+      if (!verdict.ok) throw new OssFailure(verdict.code as OssErrorCode, verdict.message)
+      const key = verdict.key
+      const accessKeyId = verdict.anonymous ? undefined : verdict.accessKeyId
+      if ((verdict.anonymous || accessKeyId) && referer) {
+        const check = referer({ ...(header(req, 'referer') ? { referer: header(req, 'referer') as string } : {}), hasAuthorizationHeader: false })
+        if (!check.allowed) throw new OssFailure('AccessDenied', 'You are denied by bucket referer policy.', check.reason)
+      }
+      const result = authorizeOperation(layersFor(accessKeyId, options.store.head(bucket, key)), 'PostObject', { bucket, key, account: options.account })
+      if (result.decision !== 'Allow') {
+        const failed = result.checks[0]?.result
+        throw new OssFailure('AccessDenied', 'You have no right to access this object because of bucket acl or policy.', `PostObject: ${failed?.decision} (${failed?.layer}: ${failed?.reason})`)
+      }
+      const contentType = lower['content-type'] ?? (fileType || 'application/octet-stream')
+      const meta = await options.store.publish(bucket, key, staged, {
+        ...putOptionsFrom({ ...lower, 'content-type': contentType }, now),
+      })
+      setObjectHeaders(res, meta, false)
+      const statusText = lower.success_action_status
+      const status = statusText === '200' || statusText === '201' ? Number(statusText) : 204
+      const created = status === 201 ? xmlDocument('PostResponse', xmlElements([['Bucket', bucket], ['Location', `${options.selfUrl?.() ?? ''}/${bucket}/${key}`], ['Key', key], ['ETag', meta.etag]])) : ''
+      const vars = Object.fromEntries(Object.entries(lower).filter(([k]) => k.startsWith('x:')))
+      if (lower.callback) return await answerCallback(res, lower.callback, vars, bucket, meta, req, 'PostObject', status, created)
+      if (created) return sendXml(res, 201, created)
+      return sendEmpty(res, status)
+    } catch (err) {
+      if (staged) await options.store.discard(staged).catch(() => undefined)
+      throw err
+    }
+  }
+
+  async function readForm(req: IncomingMessage): Promise<{ fields: Record<string, string>; staged?: StagedBody; fileName: string; fileType: string }> {
+    return new Promise((resolve, reject) => {
+      const fields: Record<string, string> = {}
+      let staging: Promise<StagedBody> | undefined
+      let fileName = ''
+      let fileType = ''
+      const form = Busboy({ headers: req.headers, limits: { fields: 100, fieldSize: 64 * 1024, files: 1 } })
+      form.on('field', (name, value) => {
+        fields[name] = value
+      })
+      form.on('file', (_name, stream, info) => {
+        fileName = info.filename ?? ''
+        fileType = info.mimeType ?? ''
+        staging = options.store.stage(stream, options.maxObjectBytes)
+        staging.catch(() => stream.resume())
+      })
+      form.on('error', reject)
+      form.on('close', () => {
+        if (!staging) return resolve({ fields, fileName, fileType })
+        staging.then((staged) => resolve({ fields, staged, fileName, fileType }), reject)
+      })
+      req.pipe(form)
+    })
+  }
+
+  /** Sends the callback and answers the client: its JSON on success, 203 CallbackFailed otherwise (the object stays). */
+  async function answerCallback(res: ServerResponse, callback: string, vars: Record<string, string>, bucket: string, meta: ObjectMeta, req: IncomingMessage, operation: string, _status: number, _fallbackBody: string): Promise<void> {
+    if (!options.callbackKey || !options.selfUrl) throw new OssFailure('NotImplemented', 'Callbacks are not configured in this sandbox.')
+    const outcome = await sendCallback(
+      { callback, vars, values: { bucket, object: meta.key, size: meta.size, mimeType: meta.contentType, etag: meta.etag.replaceAll('"', ''), crc64: meta.crc64, clientIp: req.socket.remoteAddress ?? '', operation } },
+      { privateKey: options.callbackKey.privateKey, publicKeyUrl: `${options.selfUrl()}/__sandbox/callback_pub_key.pem` },
+    )
+    if (outcome.ok) {
+      res.statusCode = 200
+      res.setHeader('Content-Type', 'application/json')
+      res.setHeader('Content-Length', String(Buffer.byteLength(outcome.body)))
+      res.end(outcome.body)
+      return
+    }
+    const body = xmlDocument('Error', xmlElements([['Code', 'CallbackFailed'], ['Message', 'Error status : 203.'], ['RequestId', String(res.getHeader('x-oss-request-id') ?? '')], ['Detail', outcome.reason]]))
+    sendXml(res, 203, body)
   }
 
   function listObjects(res: ServerResponse, r: ReceivedRequest, t: Target, authorize: (operation: string, params: OperationParams) => void): void {
@@ -284,6 +488,45 @@ export function createSandboxOss(options: SandboxOssOptions) {
   }
 
   return { handle, lookup }
+}
+
+const xml = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true })
+
+function parseXml(text: string): unknown {
+  try {
+    return xml.parse(text)
+  } catch {
+    throw new OssFailure('MalformedXML', 'The XML you provided was not well-formed or did not validate.')
+  }
+}
+
+function toArray(value: unknown): unknown[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value]
+}
+
+function decodeVars(header: string | undefined): Record<string, string> {
+  if (!header) return {}
+  try {
+    return JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as Record<string, string>
+  } catch {
+    return {}
+  }
+}
+
+function readAll(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > limit) {
+        reject(new OssFailure('MalformedXML', 'The request body is too large.'))
+        req.destroy()
+      } else chunks.push(c)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
 }
 
 function parseRange(value: string | undefined, size: number): { start: number; end: number } | 'invalid' | undefined {
@@ -353,7 +596,8 @@ export interface RunningSandboxOss {
 }
 
 export async function startSandboxOss(options: SandboxOssOptions & { host?: string; port?: number }): Promise<RunningSandboxOss> {
-  const oss = createSandboxOss(options)
+  let selfUrl = ''
+  const oss = createSandboxOss({ ...options, selfUrl: () => selfUrl })
   const server = createServer((req, res) => {
     oss.handle(req, res).catch(() => {
       if (!res.headersSent) res.statusCode = 500
@@ -363,9 +607,10 @@ export async function startSandboxOss(options: SandboxOssOptions & { host?: stri
   const host = options.host ?? '127.0.0.1'
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve))
   const { port } = server.address() as AddressInfo
+  selfUrl = `http://${host}:${port}`
   return {
     server,
-    url: `http://${host}:${port}`,
+    url: selfUrl,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

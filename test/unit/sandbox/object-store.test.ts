@@ -16,7 +16,7 @@ describe('ObjectStore', () => {
     for (const key of ['../x', '/etc/passwd', '../../../../tmp/owned', 'a/b/../c']) await store.put('bkt', key, body(key), { contentType: 'text/plain', now })
     const files = readdirSync(join(root, 'buckets', 'bkt'))
     expect(files.every((f) => /^[0-9a-f]{64}(\.[0-9a-f]{12}\.data|\.meta\.json)$/.test(f))).toBe(true)
-    expect(readdirSync(root).sort()).toEqual(['buckets', 'tmp'])
+    expect(readdirSync(root).sort()).toEqual(['buckets', 'tmp', 'uploads'])
   })
 
   it('shows no partial object: an interrupted write leaves nothing visible, and start-up clears it', async () => {
