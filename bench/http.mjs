@@ -2,11 +2,10 @@
 // that calls AssumeRole on every request; every server in its own process, STS limited to 100/s.
 import autocannon from 'autocannon'
 import jwt from 'jsonwebtoken'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ROOT } from './measure.mjs'
+import { ROOT, startProcess } from './measure.mjs'
 
 const AK = 'BENCHROOTKEY'
 const SK = 'bench-root-secret'
@@ -14,19 +13,7 @@ const JWT_SECRET = 'bench-jwt-secret-bench-jwt-secret-32'
 const DURATION = Number(process.env.BENCH_HTTP_SECONDS ?? 8)
 const children = []
 
-function start(script, args, env, pattern) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
-    children.push(child)
-    let out = ''
-    child.stdout.on('data', (d) => {
-      out += d
-      const m = pattern.exec(out)
-      if (m) resolve(m[1])
-    })
-    child.on('exit', (code) => reject(new Error(`${script} exited ${code}`)))
-  })
-}
+const start = async (script, args, env, pattern) => (await startProcess([script, ...args], env, pattern, children)).match[1]
 
 function run(url, options) {
   return new Promise((resolve, reject) => {

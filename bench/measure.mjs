@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -28,4 +29,22 @@ export function measure(label, fn, perCall = 1, { minMs = 400, maxIterations = I
 export function printTable(rows) {
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)))
   for (const row of rows) console.log(row.map((cell, i) => String(cell ?? '').padEnd(widths[i])).join('  ').trimEnd())
+}
+
+/**
+ * Starts a node script in its own process (killed when the bench ends) and resolves with the
+ * first match of `pattern` in its standard output, e.g. the URL it listens on.
+ */
+export function startProcess(args, env, pattern, children = []) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+    children.push(child)
+    let out = ''
+    child.stdout.on('data', (d) => {
+      out += d
+      const m = pattern.exec(out)
+      if (m) resolve({ child, match: m })
+    })
+    child.on('exit', (code) => reject(new Error(`${args[0]} exited ${code}`)))
+  })
 }

@@ -1,32 +1,18 @@
 // bench/sandbox: PutObject and GetObject of 1 MiB objects through ali-oss against the sandbox
 // (a real process, STS credentials with a session policy), beside a plain server that only stores
 // bytes; and the share of the sandbox's time spent on signatures and on the policy engine.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createAlibabaStsClient } from '../dist/sts/alibaba-client.js'
-import { ROOT } from './measure.mjs'
+import { ROOT, startProcess } from './measure.mjs'
 
 const require = createRequire(import.meta.url)
 const OSS = require('ali-oss')
 const COUNT = Number(process.env.BENCH_SANDBOX_OBJECTS ?? 64)
 const CONCURRENCY = 8
 const SIZE = 1024 * 1024
-
-function start(args, env, pattern) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
-    let out = ''
-    child.stdout.on('data', (d) => {
-      out += d
-      const m = pattern.exec(out)
-      if (m) resolve({ child, match: m })
-    })
-    child.on('exit', (code) => reject(new Error(`exited ${code}`)))
-  })
-}
 
 async function timed(count, fn) {
   let next = 0
@@ -54,9 +40,9 @@ export async function run() {
     },
   }
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config))
-  const sandbox = await start(['dist/main.js', join(dir, 'config.json')], { PORT: '0' }, /sandbox sts on (\S+)\nsandbox oss on (\S+)/)
+  const sandbox = await startProcess(['dist/main.js', join(dir, 'config.json')], { PORT: '0' }, /sandbox sts on (\S+)\nsandbox oss on (\S+)/)
   const [, stsUrl, ossUrl] = sandbox.match
-  const plain = await start(['bench/servers/plain-object-server.mjs'], {}, /listening (\S+)/)
+  const plain = await startProcess(['bench/servers/plain-object-server.mjs'], {}, /listening (\S+)/)
   try {
     const root = JSON.parse(readFileSync(join(dir, 'sandbox', 'root-credentials.json'), 'utf8'))
     const policy = JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:GetObject', 'oss:PutObject'], Resource: 'acs:oss:*:1234:app-base-oss/bench/*' }] })

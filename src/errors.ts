@@ -45,27 +45,30 @@ export abstract class AppError extends Error {
   }
 }
 
-/** A policy document failed the grammar or the semantic pass; `issues` lists every problem. */
-export class PolicyInvalidError extends AppError {
-  readonly code = 'ERR_POLICY_INVALID'
+/** A document (policy, template, config) failed validation; `issues` lists every problem. */
+abstract class DocumentInvalidError extends AppError {
   readonly source: string
   readonly issues: readonly Issue[]
-  constructor(source: string, issues: readonly Issue[]) {
-    super(`${source}: invalid policy (${issues.length} issue${issues.length === 1 ? '' : 's'})`)
+  constructor(what: string, source: string, issues: readonly Issue[]) {
+    super(`${source}: invalid ${what} (${issues.length} issue${issues.length === 1 ? '' : 's'})`)
     this.source = source
     this.issues = issues
   }
 }
 
-/** A policy template is malformed (unknown variable, bad shape). */
-export class TemplateInvalidError extends AppError {
-  readonly code = 'ERR_TEMPLATE_INVALID'
-  readonly source: string
-  readonly issues: readonly Issue[]
+/** A policy document failed the grammar or the semantic pass. */
+export class PolicyInvalidError extends DocumentInvalidError {
+  readonly code = 'ERR_POLICY_INVALID'
   constructor(source: string, issues: readonly Issue[]) {
-    super(`${source}: invalid template (${issues.length} issue${issues.length === 1 ? '' : 's'})`)
-    this.source = source
-    this.issues = issues
+    super('policy', source, issues)
+  }
+}
+
+/** A policy template is malformed (unknown variable, bad shape). */
+export class TemplateInvalidError extends DocumentInvalidError {
+  readonly code = 'ERR_TEMPLATE_INVALID'
+  constructor(source: string, issues: readonly Issue[]) {
+    super('template', source, issues)
   }
 }
 
@@ -118,12 +121,10 @@ export class OperationInvalidError extends AppError {
 }
 
 /** `config.json` (or its environment overrides) failed validation. */
-export class ConfigInvalidError extends AppError {
+export class ConfigInvalidError extends DocumentInvalidError {
   readonly code = 'ERR_CONFIG_INVALID'
-  readonly issues: readonly Issue[]
   constructor(source: string, issues: readonly Issue[]) {
-    super(`${source}: invalid configuration (${issues.length} issue${issues.length === 1 ? '' : 's'})`)
-    this.issues = issues
+    super('configuration', source, issues)
   }
 }
 

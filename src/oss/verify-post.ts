@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto'
+import { safeEqual } from '../lib/crypto.js'
 import { postSignatureV1 } from './post-policy.js'
 import { signatureV4, signingKeyV4, standardRegion, V4_ALGORITHM } from './sign-v4.js'
 import type { CredentialLookup } from './verify.js'
@@ -28,12 +28,6 @@ export interface PostUpload {
 
 const fail = (code: PostFailureCode, message: string): PostVerifyResult => ({ ok: false, code, message })
 const policyFailed = (why: string) => fail('AccessDenied', `Invalid according to Policy: ${why}`)
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}
 
 /**
  * Verifies a PostObject form as OSS does: the signature over the base64 policy (V1 or V4, with
@@ -66,7 +60,7 @@ export function verifyPostForm(upload: PostUpload, lookup: CredentialLookup, now
     accessKeyId = credential[0] as string
     const known = lookup(accessKeyId)
     if (!known) return fail('InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.')
-    if (!same(signatureV4(signingKeyV4(known.accessKeySecret, credential[1] as string, credential[2] as string), policyBase64), signature)) {
+    if (!safeEqual(signatureV4(signingKeyV4(known.accessKeySecret, credential[1] as string, credential[2] as string), policyBase64), signature)) {
       return fail('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.')
     }
     version = 'v4'
@@ -74,14 +68,14 @@ export function verifyPostForm(upload: PostUpload, lookup: CredentialLookup, now
     accessKeyId = fields.get('ossaccesskeyid') ?? ''
     const known = lookup(accessKeyId)
     if (!known) return fail('InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.')
-    if (!same(postSignatureV1(known.accessKeySecret, policyBase64), fields.get('signature') ?? '')) {
+    if (!safeEqual(postSignatureV1(known.accessKeySecret, policyBase64), fields.get('signature') ?? '')) {
       return fail('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.')
     }
     version = 'v1'
   }
   const known = lookup(accessKeyId)
   if (known?.securityToken !== undefined) {
-    if (token === undefined || !same(token, known.securityToken)) return fail('InvalidSecurityToken', 'The security token you provided is invalid.')
+    if (token === undefined || !safeEqual(token, known.securityToken)) return fail('InvalidSecurityToken', 'The security token you provided is invalid.')
     if (known.expiresAt !== undefined && now.getTime() > known.expiresAt) return fail('SecurityTokenExpired', 'The security token you provided has expired.')
   }
 

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto'
+import { safeEqual } from '../lib/crypto.js'
 import { canonicalizedResourceV1, signatureV1, stringToSignV1, V1_SUB_RESOURCES } from './sign-v1.js'
 import {
   canonicalRequestV4,
@@ -55,17 +55,11 @@ export type VerifyResult =
 
 const fail = (code: VerifyFailureCode, message: string): VerifyResult => ({ ok: false, code, message })
 
-function equalSignatures(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}
-
 function checkCredential(lookup: CredentialLookup, accessKeyId: string, token: string | undefined, nowMs: number): KnownCredential | VerifyResult {
   const known = lookup(accessKeyId)
   if (!known) return fail('InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.')
   if (known.securityToken !== undefined) {
-    if (token === undefined || !equalSignatures(token, known.securityToken)) return fail('InvalidSecurityToken', 'The security token you provided is invalid.')
+    if (token === undefined || !safeEqual(token, known.securityToken)) return fail('InvalidSecurityToken', 'The security token you provided is invalid.')
     if (known.expiresAt !== undefined && nowMs > known.expiresAt) return fail('SecurityTokenExpired', 'The security token you provided has expired.')
   }
   return known
@@ -99,7 +93,7 @@ function verifyHeaderV1(req: ReceivedRequest, auth: string, lookup: CredentialLo
   const known = checkCredential(lookup, accessKeyId, req.headers['x-oss-security-token'], now.getTime())
   if (isFailure(known)) return known
   const candidates = [req.headers.date, req.headers['x-oss-date']].filter((d): d is string => d !== undefined)
-  const ok = candidates.some((d) => equalSignatures(signatureV1(known.accessKeySecret, stringToSignV1({ ...req, date: d })), signature))
+  const ok = candidates.some((d) => safeEqual(signatureV1(known.accessKeySecret, stringToSignV1({ ...req, date: d })), signature))
   if (!ok) return fail('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.')
   return { ok: true, anonymous: false, accessKeyId, version: 'v1', signedUrl: false }
 }
@@ -117,7 +111,7 @@ function verifyUrlV1(req: ReceivedRequest, lookup: CredentialLookup, now: Date):
   const query: Record<string, string | null> = {}
   for (const [k, v] of Object.entries(req.query)) if (V1_SUB_RESOURCES.has(k)) query[k] = v
   const expected = signatureV1(known.accessKeySecret, stringToSignV1({ method: req.method, bucket: req.bucket, key: req.key, date: expiresText, headers: req.headers, query }))
-  if (!equalSignatures(expected, signature)) return fail('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.')
+  if (!safeEqual(expected, signature)) return fail('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.')
   return { ok: true, anonymous: false, accessKeyId, version: 'v1', signedUrl: true }
 }
 
@@ -162,7 +156,7 @@ function verifyHeaderV4(req: ReceivedRequest, auth: string, lookup: CredentialLo
   const additional = fields.get('AdditionalHeaders')?.split(';').filter(Boolean) ?? []
   const { canonicalRequest } = canonicalRequestV4({ method: req.method, bucket: req.bucket, key: req.key, query: req.query, headers: req.headers, additionalHeaders: additional })
   const stringToSign = stringToSignV4(datetime as string, credentialScopeV4(credential.day, credential.region), canonicalRequest)
-  if (!equalSignatures(signatureV4(signingKeyV4(known.accessKeySecret, credential.day, credential.region), stringToSign), signature)) {
+  if (!safeEqual(signatureV4(signingKeyV4(known.accessKeySecret, credential.day, credential.region), stringToSign), signature)) {
     return fail('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.')
   }
   return { ok: true, anonymous: false, accessKeyId: credential.accessKeyId, version: 'v4', signedUrl: false }
@@ -191,7 +185,7 @@ function verifyUrlV4(req: ReceivedRequest, lookup: CredentialLookup, now: Date, 
   const additional = q['x-oss-additional-headers']?.split(';').filter(Boolean) ?? []
   const { canonicalRequest } = canonicalRequestV4({ method: req.method, bucket: req.bucket, key: req.key, query, headers: req.headers, additionalHeaders: additional })
   const stringToSign = stringToSignV4(datetime, credentialScopeV4(credential.day, credential.region), canonicalRequest)
-  if (!equalSignatures(signatureV4(signingKeyV4(known.accessKeySecret, credential.day, credential.region), stringToSign), signature)) {
+  if (!safeEqual(signatureV4(signingKeyV4(known.accessKeySecret, credential.day, credential.region), stringToSign), signature)) {
     return fail('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.')
   }
   return { ok: true, anonymous: false, accessKeyId: credential.accessKeyId, version: 'v4', signedUrl: true }
