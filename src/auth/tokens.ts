@@ -51,7 +51,10 @@ export interface TokenVerifierOptions {
   readonly clock: Clock
 }
 
-export type TokenVerifier = (token: string) => Promise<Principal>
+export type TokenVerifier = ((token: string) => Promise<Principal>) & {
+  /** A token already verified and not expired, without a promise; undefined otherwise. */
+  readonly cached?: (token: string) => Principal | undefined
+}
 
 /**
  * Remembers tokens already verified, by their exact text, until their `exp`: a mobile app asks
@@ -60,7 +63,11 @@ export type TokenVerifier = (token: string) => Promise<Principal>
  */
 export function withVerifiedTokenCache(verify: TokenVerifier, clock: Clock, maxEntries = 10_000): TokenVerifier {
   const cache = new Map<string, { principal: Principal; expiresAtMs: number }>()
-  return async function verifyCachedToken(token) {
+  const cached = (token: string): Principal | undefined => {
+    const hit = cache.get(token)
+    return hit && hit.expiresAtMs > clock().getTime() ? hit.principal : undefined
+  }
+  return Object.assign(async function verifyCachedToken(token: string): Promise<Principal> {
     const hit = cache.get(token)
     if (hit && hit.expiresAtMs > clock().getTime()) return hit.principal
     if (hit) cache.delete(token)
@@ -71,7 +78,7 @@ export function withVerifiedTokenCache(verify: TokenVerifier, clock: Clock, maxE
       cache.set(token, { principal, expiresAtMs: exp * 1000 })
     }
     return principal
-  }
+  }, { cached })
 }
 
 /**

@@ -78,14 +78,28 @@ export function createCredentialVendor(options: CredentialVendorOptions) {
     }
   }
 
+  function prepare(principal: Principal, requestedScope: string | undefined) {
+    const scope = requestedScope ?? scopes.defaultScope
+    if (!scopes.names.includes(scope)) throw new ScopeUnknownError(`unknown scope; known scopes: ${scopes.names.join(', ')}`)
+    if (!principal.scopes.includes(scope)) throw new ScopeForbiddenError('this user may not use the requested scope')
+    const rendered = scopes.render(scope, principal.userId)
+    const sessionName = deriveRoleSessionName(principal.userId)
+    return { scope, rendered, sessionName, key: `${principal.userId}\u0000${scope}\u0000${rendered.hash}` }
+  }
+
   return {
+    /**
+     * The answer when everything is cached and fresh, without a promise (the hot path of mobile
+     * apps asking again and again); undefined when STS may have to be called.
+     * @throws the same request errors as `vend`.
+     */
+    peek(principal: Principal, requestedScope: string | undefined): VendResult | undefined {
+      const { scope, rendered, sessionName, key } = prepare(principal, requestedScope)
+      const credentials = cache.peek(key)
+      return credentials ? { credentials, rendered, scope, sessionName, outcome: 'hit' } : undefined
+    },
     async vend(principal: Principal, requestedScope: string | undefined): Promise<VendResult> {
-      const scope = requestedScope ?? scopes.defaultScope
-      if (!scopes.names.includes(scope)) throw new ScopeUnknownError(`unknown scope; known scopes: ${scopes.names.join(', ')}`)
-      if (!principal.scopes.includes(scope)) throw new ScopeForbiddenError('this user may not use the requested scope')
-      const rendered = scopes.render(scope, principal.userId)
-      const sessionName = deriveRoleSessionName(principal.userId)
-      const key = `${principal.userId}\u0000${scope}\u0000${rendered.hash}`
+      const { scope, rendered, sessionName, key } = prepare(principal, requestedScope)
       const { credentials, outcome } = await cache.get(key, () => callSts(rendered, sessionName))
       return { credentials, rendered, scope, sessionName, outcome }
     },

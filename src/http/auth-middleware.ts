@@ -9,7 +9,7 @@ export interface RequireAuthOptions {
 }
 
 export function requireAuth(verify: TokenVerifier, options: RequireAuthOptions = {}): RequestHandler {
-  return async function requireAuthMiddleware(req, res, next) {
+  return async function requireAuthMiddleware(req, res, next): Promise<void> {
     const header = req.headers.authorization
     let token: string | undefined
     if (header !== undefined) {
@@ -20,6 +20,12 @@ export function requireAuth(verify: TokenVerifier, options: RequireAuthOptions =
     }
     if (!token) {
       next(new AuthRequiredError('send "Authorization: Bearer <token>" (get a token from POST /v1/login)'))
+      return
+    }
+    const known = verify.cached?.(token)
+    if (known) {
+      res.locals.principal = known
+      next()
       return
     }
     try {

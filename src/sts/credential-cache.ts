@@ -55,6 +55,13 @@ export function createCredentialCache(options: CredentialCacheOptions) {
   }
 
   return {
+    /** The cached credentials when they need no refresh yet; no promise, for the hot path. */
+    peek(key: string): StsCredentials | undefined {
+      const entry = entries.get(key)
+      if (!entry) return undefined
+      const lifetime = Math.max(1, entry.credentials.expiresAt - entry.obtainedAt)
+      return entry.credentials.expiresAt - options.now() >= lifetime * options.refreshRatio ? entry.credentials : undefined
+    },
     async get(key: string, fetch: () => Promise<StsCredentials>): Promise<{ credentials: StsCredentials; outcome: CacheOutcome }> {
       const entry = entries.get(key)
       if (entry) {
