@@ -14,6 +14,15 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/web/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['document', 'window', 'sessionStorage', 'localStorage', 'fetch', 'FormData', 'XMLHttpRequest', 'atob', 'Response'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['src/policy/**/*.ts', 'src/oss/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: ['express'], patterns: ['../http/*', '../cli/*'] }],

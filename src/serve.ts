@@ -97,6 +97,7 @@ export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps;
 
   const scopes = await loadScopes(config)
   const rolePolicies = await Promise.all(config.policies.rolePolicies.map((p) => loadPolicyFile(p)))
+  const publicUrl = { value: `http://${config.server.host}:${config.server.port}` }
   let sandboxOss: RunningSandboxOss | undefined
   if (sandboxSts) {
     const store = new ObjectStore(join(config.sandbox.dataDir, 'oss'))
@@ -111,7 +112,8 @@ export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps;
       bucketAcl: config.sandbox.bucketAcl,
       rolePolicies,
       ...(config.sandbox.referer ? { referer: await loadRefererFile(config.sandbox.referer) } : {}),
-      corsOrigins: config.server.corsOrigins,
+      // Browsers upload straight to the sandbox from the configured origins and from ossvend's own page.
+      corsOrigins: () => [...config.server.corsOrigins, config.server.publicUrl ?? publicUrl.value],
       clock,
       maxObjectBytes: config.sign.maxUploadBytes,
       callbackKey: await loadSandboxCallbackKey(config.sandbox.dataDir),
@@ -186,7 +188,6 @@ export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps;
     clock,
   }), clock)
 
-  const publicUrl = { value: `http://${config.server.host}:${config.server.port}` }
   const deps: AppDeps = {
     config,
     logger,

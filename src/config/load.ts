@@ -169,6 +169,7 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
       forbidOverwrite: input.sign?.forbidOverwrite ?? false,
       ...(input.sign?.serverSideEncryption ? { serverSideEncryption: input.sign.serverSideEncryption } : {}),
       callback: input.sign?.callback ?? true,
+      multipartThresholdBytes: input.sign?.multipartThresholdBytes ?? 8 * 1024 * 1024,
     },
     sandbox: {
       stsPort: input.sandbox?.stsPort ?? 0,

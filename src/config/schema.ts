@@ -112,6 +112,7 @@ export const CONFIG_SCHEMA = {
           properties: { algorithm: { enum: ['AES256', 'KMS'] }, keyId: { type: 'string', minLength: 1 } },
         },
         callback: { type: 'boolean' },
+        multipartThresholdBytes: { type: 'integer', minimum: 102400 },
       },
     },
     sandbox: {

@@ -73,6 +73,8 @@ export interface Config {
     readonly serverSideEncryption?: { readonly algorithm: 'AES256' } | { readonly algorithm: 'KMS'; readonly keyId?: string }
     /** Ask OSS to call POST /v1/oss/callback after form uploads. */
     readonly callback: boolean
+    /** The upload page sends files at least this large in parts, with STS credentials. */
+    readonly multipartThresholdBytes: number
   }
   readonly sandbox: {
     readonly stsPort: number

@@ -10,6 +10,7 @@ import { healthRoutes } from './routes/health.js'
 import { loginRoutes } from './routes/login.js'
 import { simulateRoutes } from './routes/simulate.js'
 import { stsRoutes } from './routes/sts.js'
+import { webRoutes } from './routes/web.js'
 import { signRoutes } from './routes/sign.js'
 import { callbackRoutes } from './routes/oss-callback.js'
 
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps): express.Express {
   loginRoutes(deps, app)
   simulateRoutes(deps, app)
   healthRoutes(deps, app)
+  webRoutes(deps, app)
   app.get('/openapi.json', (_req, res) => {
     res.json(OPENAPI_DOCUMENT)
   })

@@ -51,9 +51,9 @@ export type VerifyResult =
       /** True for signed URLs (referer checks apply to them), false for Authorization headers. */
       readonly signedUrl: boolean
     }
-  | { readonly ok: false; readonly code: VerifyFailureCode; readonly message: string }
+  | { readonly ok: false; readonly code: VerifyFailureCode; readonly message: string; readonly stringToSign?: string }
 
-const fail = (code: VerifyFailureCode, message: string): VerifyResult => ({ ok: false, code, message })
+const fail = (code: VerifyFailureCode, message: string, stringToSign?: string): VerifyResult => ({ ok: false, code, message, ...(stringToSign !== undefined ? { stringToSign } : {}) })
 
 function checkCredential(lookup: CredentialLookup, accessKeyId: string, token: string | undefined, nowMs: number): KnownCredential | VerifyResult {
   const known = lookup(accessKeyId)
@@ -94,7 +94,8 @@ function verifyHeaderV1(req: ReceivedRequest, auth: string, lookup: CredentialLo
   if (isFailure(known)) return known
   const candidates = [req.headers.date, req.headers['x-oss-date']].filter((d): d is string => d !== undefined)
   const ok = candidates.some((d) => safeEqual(signatureV1(known.accessKeySecret, stringToSignV1({ ...req, date: d })), signature))
-  if (!ok) return fail('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.')
+  // Like OSS, the refusal shows the string that was signed, so a client can see what differs.
+  if (!ok) return fail('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.', stringToSignV1({ ...req, date: candidates[0] ?? '' }))
   return { ok: true, anonymous: false, accessKeyId, version: 'v1', signedUrl: false }
 }
 

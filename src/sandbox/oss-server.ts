@@ -27,8 +27,8 @@ export interface SandboxOssOptions {
   /** The role's own policies, intersected with each STS session policy. */
   readonly rolePolicies: readonly Policy[]
   readonly referer?: RefererConfig
-  /** Origins browsers may call from (CORS), exactly. */
-  readonly corsOrigins: readonly string[]
+  /** Origins browsers may call from (CORS), exactly; read per request (ossvend's own is known only once it listens). */
+  readonly corsOrigins: () => readonly string[]
   readonly clock: Clock
   readonly maxObjectBytes?: number
   /** Signs upload callbacks; its public key is served at /__sandbox/callback_pub_key.pem. */
@@ -70,7 +70,10 @@ export function createSandboxOss(options: SandboxOssOptions) {
   // authentication (signatures) and authorisation (the policy engine).
   const timing = { requests: 0, totalNs: 0, authNs: 0, policyNs: 0 }
   const referer: RefererChecker | undefined = options.referer ? compileRefererConfig(options.referer) : undefined
-  const origins = new Set(options.corsOrigins)
+  // Sandbox-only: `PUT /__sandbox/clock {"offsetMs"}` moves the endpoint's clock, to try expiry.
+  let clockOffsetMs = 0
+  const clock = () => new Date(options.clock().getTime() + clockOffsetMs)
+  const allowed = (origin: string | undefined) => origin !== undefined && options.corsOrigins().includes(origin)
 
   const lookup: CredentialLookup = (id) => {
     if (id === options.root.accessKeyId) return { accessKeySecret: options.root.accessKeySecret }
@@ -106,14 +109,21 @@ export function createSandboxOss(options: SandboxOssOptions) {
     res.setHeader('x-oss-request-id', requestId)
     res.setHeader('Server', 'AliyunOSS')
     const origin = header(req, 'origin')
-    if (origin && origins.has(origin)) {
-      res.setHeader('Access-Control-Allow-Origin', origin)
+    if (allowed(origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin as string)
       res.setHeader('Access-Control-Expose-Headers', 'ETag, x-oss-request-id, x-oss-hash-crc64ecma, x-oss-version-id')
       res.setHeader('Vary', 'Origin')
     }
     try {
       if (req.method === 'OPTIONS') return preflight(req, res, origin)
       const url = new URL(req.url ?? '/', 'http://sandbox')
+      if (url.pathname === '/__sandbox/clock' && req.method === 'PUT') {
+        const body = JSON.parse((await readAll(req, 1024)) || '{}') as { offsetMs?: number }
+        clockOffsetMs = Number(body.offsetMs ?? 0) || 0
+        res.setHeader('Content-Type', 'application/json')
+        res.end(JSON.stringify({ offsetMs: clockOffsetMs }))
+        return
+      }
       if (url.pathname === '/__sandbox/stats') {
         res.setHeader('Content-Type', 'application/json')
         res.end(JSON.stringify(timing))
@@ -134,11 +144,11 @@ export function createSandboxOss(options: SandboxOssOptions) {
       const headers: Record<string, string> = {}
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v
       const received: ReceivedRequest = { method: req.method ?? 'GET', bucket: target.bucket, key: target.key, query, headers }
-      const now = options.clock()
+      const now = clock()
       const authStarted = process.hrtime.bigint()
       const auth = verifyRequest(received, lookup, now, options.region)
       timing.authNs += Number(process.hrtime.bigint() - authStarted)
-      if (!auth.ok) throw new OssFailure(auth.code, auth.message)
+      if (!auth.ok) throw new OssFailure(auth.code, auth.message, auth.stringToSign)
       if (target.bucket !== '' && !options.store.hasBucket(target.bucket)) throw new OssFailure('NoSuchBucket', 'The specified bucket does not exist.')
       if ((auth.anonymous || auth.signedUrl) && referer) {
         const check = referer({ ...(headers.referer ? { referer: headers.referer } : {}), hasAuthorizationHeader: false })
@@ -368,7 +378,7 @@ export function createSandboxOss(options: SandboxOssOptions) {
    */
   async function postObject(req: IncomingMessage, res: ServerResponse, bucket: string): Promise<void> {
     if (!options.store.hasBucket(bucket)) throw new OssFailure('NoSuchBucket', 'The specified bucket does not exist.')
-    const now = options.clock()
+    const now = clock()
     const { fields, staged, fileName, fileType } = await readForm(req)
     try {
       if (!staged) throw new OssFailure('InvalidArgument', 'The body of your POST request is not well-formed multipart/form-data.')
@@ -467,7 +477,7 @@ export function createSandboxOss(options: SandboxOssOptions) {
   }
 
   function preflight(req: IncomingMessage, res: ServerResponse, origin: string | undefined): void {
-    if (!origin || !origins.has(origin)) {
+    if (!allowed(origin)) {
       sendXml(res, 403, xmlDocument('Error', xmlElements([['Code', 'AccessForbidden'], ['Message', 'CORSResponse: This CORS request is not allowed.']])))
       return
     }
