@@ -114,6 +114,59 @@ describe('the upload page in Chromium', () => {
     await context.close()
   })
 
+  it('retries a part that failed on the network', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await signIn(page, 'alice', 'alice-sandbox-password')
+    let attemptsOfPart3 = 0
+    await page.route(`${server.ossUrl}/**`, async (route) => {
+      const url = new URL(route.request().url())
+      if (route.request().method() === 'PUT' && url.searchParams.get('partNumber') === '3' && attemptsOfPart3++ === 0) return route.abort('connectionreset')
+      return route.continue()
+    })
+    const data = Buffer.alloc(9 * 1024 * 1024, 5)
+    await page.locator('#files').setInputFiles({ name: 'flaky.bin', mimeType: 'application/octet-stream', buffer: data })
+    await expect.poll(() => page.locator('#queue li', { hasText: 'flaky.bin' }).locator('.details').textContent(), { timeout: 60_000 }).toMatch(/\(matches this file\)/)
+    expect(attemptsOfPart3).toBe(2)
+    await screenshot(page, 'part-retried')
+    await context.close()
+  }, 90_000)
+
+  it('resumes a multipart upload after a reload instead of starting over', async () => {
+    const dir = join(SHOTS, 'resume')
+    mkdirSync(dir, { recursive: true })
+    const file = join(dir, 'resume.bin')
+    const data = Buffer.alloc(24 * 1024 * 1024)
+    for (let i = 0; i < data.length; i += 1024) data[i] = (i / 1024) % 253
+    writeFileSync(file, data)
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await signIn(page, 'alice', 'alice-sandbox-password')
+    const parts: string[] = []
+    page.on('request', (r) => {
+      const url = new URL(r.url())
+      if (r.method() === 'PUT' && url.searchParams.has('partNumber')) parts.push(url.searchParams.get('partNumber') as string)
+    })
+    // Slow every part down so that the reload lands mid-upload.
+    await page.route(`${server.ossUrl}/**`, async (route) => {
+      if (route.request().method() === 'PUT') await new Promise((r) => setTimeout(r, 150))
+      return route.continue()
+    })
+    await page.locator('#files').setInputFiles(file)
+    const item = () => page.locator('#queue li', { hasText: 'resume.bin' })
+    await expect.poll(async () => Number((await item().locator('.percent').textContent())?.replace('%', '')), { timeout: 60_000 }).toBeGreaterThanOrEqual(30)
+    const before = new Set(parts).size
+    await page.reload()
+    await page.getByRole('heading', { name: 'Upload files' }).waitFor()
+    await page.locator('#files').setInputFiles(file)
+    await expect.poll(() => item().locator('.details').textContent(), { timeout: 90_000 }).toMatch(/Uploaded alice\/web\/resume\.bin: 25165824 bytes.*\(matches this file\)/)
+    await screenshot(page, 'resumed')
+    // 24 parts of 1 MiB in all: resuming sent the remaining ones, not all 24 again.
+    expect(before).toBeGreaterThan(0)
+    expect(parts.length).toBeLessThan(24 + before)
+    await context.close()
+  }, 150_000)
+
   it('works at phone width and with the keyboard alone', async () => {
     const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true })
     const page = await context.newPage()
