@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'ERR_CALLBACK_REPLAYED'
   | 'ERR_STS_UPSTREAM'
   | 'ERR_STS_UNAVAILABLE'
+  | 'ERR_STORE_UNAVAILABLE'
   | 'ERR_INTERNAL'
   | 'ERR_POLICY_INVALID'
   | 'ERR_TEMPLATE_INVALID'
@@ -221,6 +222,12 @@ export class StsUnavailableError extends AppError {
     super(message, options)
     this.retryAfterSec = retryAfterSec
   }
+}
+
+/** The shared store (Redis) is down and the request needs shared state to be safe. */
+export class StoreUnavailableError extends AppError {
+  readonly code = 'ERR_STORE_UNAVAILABLE'
+  readonly retryAfterSec = 2
 }
 
 /** Anything unexpected; its cause is logged, never sent. */

@@ -30,6 +30,10 @@ import { createAlibabaStsClient } from './sts/alibaba-client.js'
 import { createCircuitBreaker } from './sts/circuit-breaker.js'
 import { createCredentialCache } from './sts/credential-cache.js'
 import { defaultSleep } from './sts/retry.js'
+import { connectRedis, type RedisConnection } from './store/redis-connection.js'
+import { createRedisUploadLog } from './store/redis-upload-log.js'
+import { createSharedCredentialLayer } from './store/shared-credentials.js'
+import { RateLimiterRedis } from 'rate-limiter-flexible'
 import type { StsClient } from './sts/types.js'
 
 export interface StartOptions {
@@ -60,8 +64,21 @@ export function isSandbox(config: Config, env: Env, legacy?: LegacyCredentials):
   return !(env.ALIBABA_CLOUD_ACCESS_KEY_ID && env.ALIBABA_CLOUD_ACCESS_KEY_SECRET) && !legacy
 }
 
-export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps; sandboxSts?: RunningSandboxSts; sandboxOss?: RunningSandboxOss; setPublicUrl: (url: string) => void }> {
+export interface BuiltDeps {
+  readonly deps: AppDeps
+  readonly sandboxSts?: RunningSandboxSts
+  readonly sandboxOss?: RunningSandboxOss
+  readonly redis?: RedisConnection
+  setPublicUrl(url: string): void
+}
+
+export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
   const { config, env, logger } = options
+  const secretText = env.OSSVEND_JWT_SECRET
+  if (config.store.redisUrl && !secretText) {
+    throw new TypeError('several instances sharing Redis need one OSSVEND_JWT_SECRET (tokens and shared credentials are bound to it)')
+  }
+  const redis = config.store.redisUrl ? await connectRedis(config.store.redisUrl, logger) : undefined
   const clock = options.clock ?? systemClock
   const sandbox = isSandbox(config, env, options.legacyCredentials)
   const metrics = createMetrics({ defaultMetrics: true })
@@ -129,7 +146,10 @@ export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps;
     stsForbidden: undefined,
     stsCircuitOpen: () => breaker.state !== 'closed',
     cachedCredentials: () => cache.size,
+    store: () => (redis ? (redis.isUp() ? 'redis' : 'redis-down') : 'memory'),
   }
+  const secret = secretText ? Buffer.from(secretText, 'utf8') : randomBytes(32)
+  if (secretText && secret.length < 32) throw new TypeError('OSSVEND_JWT_SECRET must have at least 32 bytes')
   const vendor = createCredentialVendor({
     scopes,
     sts: stsClient,
@@ -147,6 +167,20 @@ export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps;
       random: Math.random,
       sleep: defaultSleep,
     },
+    ...(redis
+      ? {
+          shared: createSharedCredentialLayer({
+            redis,
+            keyPrefix: config.store.keyPrefix,
+            secret,
+            now,
+            refreshRatio: config.sts.refreshRatio,
+            lockMs: config.sts.deadlineMs + 2000,
+            waitMs: config.sts.deadlineMs,
+            onStoreError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'shared credential cache unavailable; calling STS directly'),
+          }),
+        }
+      : {}),
     observer: {
       onCall(outcome, seconds) {
         metrics.stsCalls.inc({ outcome })
@@ -168,9 +202,6 @@ export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps;
     }
   }
 
-  const secretText = env.OSSVEND_JWT_SECRET
-  const secret = secretText ? Buffer.from(secretText, 'utf8') : randomBytes(32)
-  if (secretText && secret.length < 32) throw new TypeError('OSSVEND_JWT_SECRET must have at least 32 bytes')
   const external = config.auth.external
   const resolveKey = external?.jwksUrl
     ? createJwksResolver({ url: external.jwksUrl })
@@ -194,7 +225,12 @@ export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps;
     metrics,
     clock,
     users: createUserStore(users),
-    throttle: createLoginThrottle(config.auth.loginThrottle),
+    throttle: createLoginThrottle(
+      config.auth.loginThrottle,
+      redis
+        ? (keyPrefix, points, duration) => new RateLimiterRedis({ storeClient: redis.client, keyPrefix: `${config.store.keyPrefix}${keyPrefix}`, points, duration, rejectIfRedisNotReady: true })
+        : undefined,
+    ),
     issueToken: (user) => issuer.issue(user),
     verifyToken,
     verifyPassword,
@@ -208,13 +244,19 @@ export async function buildDeps(options: StartOptions): Promise<{ deps: AppDeps;
       ? { url: sandboxOss.url, style: 'path' }
       : { url: config.oss.endpoint ?? `https://oss-${config.oss.region}.aliyuncs.com`, style: isIpEndpoint(config.oss.endpoint) ? 'path' : 'virtual' },
     publicUrl: () => config.server.publicUrl ?? publicUrl.value,
-    uploads: createMemoryUploadLog(now),
+    uploads: redis ? createRedisUploadLog({ redis, keyPrefix: config.store.keyPrefix, now }) : createMemoryUploadLog(now),
     ticketSecret: createHash('sha256').update('ossvend upload ticket\u0000').update(secret).digest(),
     fetchCallbackKey: createPublicKeyFetcher(),
     // In sandbox mode the sandbox signs callbacks too, with a key served over http by itself.
     callbackKeyRules: sandboxOss ? { ...OSS_PUBLIC_KEY_HOSTS, httpHosts: [new URL(sandboxOss.url).host] } : OSS_PUBLIC_KEY_HOSTS,
   }
-  return { deps, ...(sandboxSts ? { sandboxSts } : {}), ...(sandboxOss ? { sandboxOss } : {}), setPublicUrl: (url: string) => (publicUrl.value = url) }
+  return {
+    deps,
+    ...(sandboxSts ? { sandboxSts } : {}),
+    ...(sandboxOss ? { sandboxOss } : {}),
+    ...(redis ? { redis } : {}),
+    setPublicUrl: (url: string) => (publicUrl.value = url),
+  }
 }
 
 /**
@@ -257,7 +299,7 @@ function isIpEndpoint(endpoint: string | undefined): boolean {
 
 /** Builds everything and listens; `npm start`, `ossvend serve` and the end-to-end tests use this. */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
-  const { deps, sandboxSts, sandboxOss, setPublicUrl } = await buildDeps(options)
+  const { deps, sandboxSts, sandboxOss, redis, setPublicUrl } = await buildDeps(options)
   const app = createApp(deps)
   const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, app)
   server.keepAliveTimeout = 5_000
@@ -286,6 +328,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         clearTimeout(grace)
         await sandboxSts?.close()
         await sandboxOss?.close()
+        await redis?.close()
       })()
       return closing
     },

@@ -1,5 +1,5 @@
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
-import { LoginThrottledError } from '../errors.js'
+import { LoginThrottledError, StoreUnavailableError } from '../errors.js'
 import { parseIpAddress } from '../policy/condition/ip.js'
 
 export interface LoginThrottleOptions {
@@ -8,7 +8,11 @@ export interface LoginThrottleOptions {
   readonly windowSec: number
 }
 
-/** Counts failed logins per user and per IP; only failures count, and a success clears the user's. */
+/**
+ * Counts failed logins per user and per IP; only failures count, and a success clears the user's.
+ * When the counters' store fails, logins fail closed (ERR_STORE_UNAVAILABLE): guessing passwords
+ * must never become unlimited because Redis is away.
+ */
 export interface LoginThrottle {
   /** @throws {LoginThrottledError} ERR_LOGIN_THROTTLED when either budget is spent. */
   check(username: string, ip: string): Promise<void>
@@ -25,7 +29,7 @@ export function createLoginThrottle(
   const perIp = makeLimiter('login-ip', options.perIpFailures, options.windowSec)
 
   const blocked = async (limiter: RateLimiterAbstract, key: string, points: number): Promise<number> => {
-    const res = await limiter.get(key)
+    const res = await limiter.get(key).catch(storeFailed)
     return res && res.consumedPoints >= points ? Math.ceil(res.msBeforeNext / 1000) : 0
   }
 
@@ -37,13 +41,17 @@ export function createLoginThrottle(
     async failed(username, ip) {
       await Promise.all([perUser.consume(username), perIp.consume(ipKey(ip))].map((p) => p.catch((e: unknown) => {
         if (e instanceof RateLimiterRes) return e
-        throw e
+        return storeFailed(e)
       })))
     },
     async succeeded(username) {
-      await perUser.delete(username)
+      await perUser.delete(username).catch(storeFailed)
     },
   }
+}
+
+function storeFailed(err: unknown): never {
+  throw new StoreUnavailableError('the login counters are unavailable', { cause: err })
 }
 
 /** IPv6 clients are counted per /64, since one host usually holds the whole /64. */

@@ -62,6 +62,7 @@ interface ConfigInput {
   sts?: Partial<Config['sts']>
   sandbox?: Partial<Config['sandbox']>
   sign?: Partial<Omit<Config['sign'], 'maxUrlTtlSec'>> & { maxUrlTtlSec?: Partial<Config['sign']['maxUrlTtlSec']> }
+  store?: Partial<Config['store']>
   policies: { scopes: Record<string, string>; defaultScope?: string; rolePolicies?: string[]; referer?: string }
 }
 
@@ -109,6 +110,9 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
   const mode = (env.OSSVEND_MODE as Config['mode'] | undefined) ?? input.mode ?? 'auto'
   if (!['auto', 'sandbox', 'cloud'].includes(mode)) {
     issues.push({ pointer: '/mode', code: 'config.mode', message: 'OSSVEND_MODE must be auto, sandbox or cloud' })
+  }
+  if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) {
+    issues.push({ pointer: '/store/redisUrl', code: 'config.redis-url', message: 'REDIS_URL must start with redis:// or rediss://' })
   }
   if (issues.length > 0) throw new ConfigInvalidError(path, issues)
 
@@ -178,6 +182,10 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
       ...(input.sandbox?.referer ? { referer: resolve(base, input.sandbox.referer) } : {}),
       stsRateLimitPerSecond: input.sandbox?.stsRateLimitPerSecond ?? 100,
       dataDir: resolve(base, input.sandbox?.dataDir ?? '.data/sandbox'),
+    },
+    store: {
+      ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : input.store?.redisUrl ? { redisUrl: input.store.redisUrl } : {}),
+      keyPrefix: input.store?.keyPrefix ?? 'ossvend:',
     },
     policies: {
       scopes: Object.fromEntries(Object.entries(input.policies.scopes).map(([k, v]) => [k, resolve(base, v)])),

@@ -127,6 +127,14 @@ export const CONFIG_SCHEMA = {
         dataDir: { type: 'string', minLength: 1 },
       },
     },
+    store: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        redisUrl: { type: 'string', pattern: '^rediss?://' },
+        keyPrefix: { type: 'string', pattern: '^[A-Za-z0-9:_-]{1,64}$' },
+      },
+    },
     policies: {
       type: 'object',
       additionalProperties: false,

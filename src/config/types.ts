@@ -85,6 +85,12 @@ export interface Config {
     /** The sandbox bucket's referer whitelist file (anti-leech); none checks nothing. */
     readonly referer?: string
   }
+  /** Shared state for several instances; none keeps everything in this process. */
+  readonly store: {
+    /** From REDIS_URL or config.json; may hold a password, so it is never logged. */
+    readonly redisUrl?: string
+    readonly keyPrefix: string
+  }
   readonly policies: {
     /** Scope name to absolute template path. */
     readonly scopes: Readonly<Record<string, string>>

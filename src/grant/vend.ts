@@ -5,6 +5,7 @@ import type { CacheOutcome, CredentialCache } from '../sts/credential-cache.js'
 import { callWithRetry, type RetryOptions } from '../sts/retry.js'
 import { deriveRoleSessionName } from '../sts/session-name.js'
 import { StsCallError, type StsClient, type StsCredentials } from '../sts/types.js'
+import type { SharedCredentialLayer } from '../store/shared-credentials.js'
 import type { Scopes } from './scopes.js'
 
 /** Who is asking: the verified token's subject and the scopes it may use. */
@@ -36,6 +37,8 @@ export interface CredentialVendorOptions {
   readonly roleArn: string
   readonly durationSec: number
   readonly observer?: StsCallObserver
+  /** Credentials shared between instances (Redis); without it each instance calls STS itself. */
+  readonly shared?: SharedCredentialLayer
 }
 
 /**
@@ -45,7 +48,7 @@ export interface CredentialVendorOptions {
  * deadline and a circuit breaker that fails fast while STS is down.
  */
 export function createCredentialVendor(options: CredentialVendorOptions) {
-  const { scopes, sts, cache, breaker, retry, observer } = options
+  const { scopes, sts, cache, breaker, retry, observer, shared } = options
 
   async function callSts(rendered: RenderedPolicy, sessionName: string): Promise<StsCredentials> {
     if (!breaker.tryAcquire()) {
@@ -100,7 +103,8 @@ export function createCredentialVendor(options: CredentialVendorOptions) {
     },
     async vend(principal: Principal, requestedScope: string | undefined): Promise<VendResult> {
       const { scope, rendered, sessionName, key } = prepare(principal, requestedScope)
-      const { credentials, outcome } = await cache.get(key, () => callSts(rendered, sessionName))
+      const fetch = () => callSts(rendered, sessionName)
+      const { credentials, outcome } = await cache.get(key, () => (shared ? shared.load(key, fetch) : fetch().then((c) => ({ credentials: c }))))
       return { credentials, rendered, scope, sessionName, outcome }
     },
   }

@@ -21,6 +21,8 @@ export interface HealthState {
   stsCircuitOpen(): boolean
   /** Credentials cached, so clients can still be served while STS is down. */
   cachedCredentials(): number
+  /** Where shared state lives: this process, Redis, or Redis that is not answering now. */
+  store(): 'memory' | 'redis' | 'redis-down'
 }
 
 export interface AppDeps {

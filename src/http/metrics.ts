@@ -42,6 +42,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: '1 while the STS circuit breaker is open or half-open',
       registers: [registry],
     }),
+    storeUp: new Gauge({
+      name: 'ossvend_store_up',
+      help: '1 while the shared store (Redis) answers, 0 while it does not; absent state without Redis is 1',
+      registers: [registry],
+    }),
     logins: new Counter({
       name: 'ossvend_logins_total',
       help: 'Login attempts by result (ok, failed, throttled)',

@@ -48,7 +48,7 @@ export const OPENAPI_DOCUMENT = {
             description: 'An access token',
             content: { 'application/json': { schema: { type: 'object', properties: { accessToken: { type: 'string' }, tokenType: { const: 'Bearer' }, expiresIn: { type: 'integer' } } } } },
           },
-          ...errorResponses(['ERR_REQUEST_INVALID', 'ERR_LOGIN_FAILED', 'ERR_LOGIN_THROTTLED', 'ERR_PAYLOAD_TOO_LARGE']),
+          ...errorResponses(['ERR_REQUEST_INVALID', 'ERR_LOGIN_FAILED', 'ERR_LOGIN_THROTTLED', 'ERR_PAYLOAD_TOO_LARGE', 'ERR_STORE_UNAVAILABLE']),
         },
       },
     },
@@ -143,7 +143,7 @@ export const OPENAPI_DOCUMENT = {
     '/v1/oss/callback': {
       post: {
         summary: 'OSS upload callback: RSA-MD5 signature, key host and server ticket verified before anything is recorded',
-        responses: { '200': { description: '{Status: "OK", key, size, etag, crc64, mimeType, at}' }, ...errorResponses(['ERR_CALLBACK_UNVERIFIED', 'ERR_CALLBACK_REPLAYED']) },
+        responses: { '200': { description: '{Status: "OK", key, size, etag, crc64, mimeType, at}' }, ...errorResponses(['ERR_CALLBACK_UNVERIFIED', 'ERR_CALLBACK_REPLAYED', 'ERR_STORE_UNAVAILABLE']) },
       },
     },
     '/v1/uploads': {

@@ -26,6 +26,7 @@ export const PROBLEMS = {
   ERR_CALLBACK_REPLAYED: { status: 409, title: 'Callback already processed', expose: false },
   ERR_STS_UPSTREAM: { status: 502, title: 'Credential service refused the request', expose: false },
   ERR_STS_UNAVAILABLE: { status: 503, title: 'Credential service unavailable', expose: false },
+  ERR_STORE_UNAVAILABLE: { status: 503, title: 'Shared store unavailable', expose: false },
   ERR_INTERNAL: { status: 500, title: 'Internal error', expose: false },
   ERR_POLICY_INVALID: { status: 500, title: 'Server policy invalid', expose: false },
   ERR_TEMPLATE_INVALID: { status: 500, title: 'Server policy template invalid', expose: false },

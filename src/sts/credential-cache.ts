@@ -9,6 +9,12 @@ export interface CredentialCacheOptions {
   readonly maxEntries: number
 }
 
+/** What a load returns: the credentials and, when another layer obtained them earlier, when. */
+export interface LoadedCredentials {
+  readonly credentials: StsCredentials
+  readonly obtainedAt?: number
+}
+
 export type CacheOutcome = 'hit' | 'miss' | 'refresh'
 
 interface Entry {
@@ -38,13 +44,13 @@ export function createCredentialCache(options: CredentialCacheOptions) {
     }
   }
 
-  function load(key: string, fetch: () => Promise<StsCredentials>): Promise<StsCredentials> {
+  function load(key: string, fetch: () => Promise<LoadedCredentials>): Promise<StsCredentials> {
     const pending = inflight.get(key)
     if (pending) return pending
     const startedAt = options.now()
     const promise = fetch()
-      .then((credentials) => {
-        store(key, credentials, startedAt)
+      .then(({ credentials, obtainedAt }) => {
+        store(key, credentials, obtainedAt ?? startedAt)
         return credentials
       })
       .finally(() => {
@@ -62,7 +68,7 @@ export function createCredentialCache(options: CredentialCacheOptions) {
       const lifetime = Math.max(1, entry.credentials.expiresAt - entry.obtainedAt)
       return entry.credentials.expiresAt - options.now() >= lifetime * options.refreshRatio ? entry.credentials : undefined
     },
-    async get(key: string, fetch: () => Promise<StsCredentials>): Promise<{ credentials: StsCredentials; outcome: CacheOutcome }> {
+    async get(key: string, fetch: () => Promise<LoadedCredentials>): Promise<{ credentials: StsCredentials; outcome: CacheOutcome }> {
       const entry = entries.get(key)
       if (entry) {
         const now = options.now()

@@ -106,7 +106,7 @@ describe('HTTP basics', () => {
     t.deps.health.draining = true
     try {
       const res = await request(t.app).get('/readyz').expect(503)
-      expect(res.body).toEqual({ status: 'not-ready', reasons: ['shutting-down'] })
+      expect(res.body).toEqual({ status: 'not-ready', reasons: ['shutting-down'], store: 'memory' })
       expect(res.headers.connection).toBe('close')
     } finally {
       t.deps.health.draining = false

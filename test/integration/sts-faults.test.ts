@@ -68,7 +68,7 @@ describe('STS faults', () => {
     await get().expect(503)
     expect(t.sts.stats.requests).toBe(1)
     const ready = await request(t.app).get('/readyz').expect(503)
-    expect(ready.body).toEqual({ status: 'not-ready', reasons: ['sts-credentials-refused'] })
+    expect(ready.body).toEqual({ status: 'not-ready', reasons: ['sts-credentials-refused'], store: 'memory' })
   })
 
   it('a malformed answer is a 503 and is not cached', async () => {

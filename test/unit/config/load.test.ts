@@ -27,6 +27,17 @@ describe('config', () => {
     expect(config.sts.endpoint).toBe('http://127.0.0.1:9')
   })
 
+  it('takes the shared store from REDIS_URL over the file, and refuses a URL that is not redis', () => {
+    expect(parseConfig(valid, '/x/c.json', {}).store).toEqual({ keyPrefix: 'ossvend:' })
+    const fromFile = parseConfig({ ...valid, store: { redisUrl: 'redis://10.0.0.1:6379', keyPrefix: 'app1:' } }, '/x/c.json', {})
+    expect(fromFile.store).toEqual({ redisUrl: 'redis://10.0.0.1:6379', keyPrefix: 'app1:' })
+    expect(parseConfig(valid, '/x/c.json', { REDIS_URL: 'rediss://:pw@h:6380/2' }).store.redisUrl).toBe('rediss://:pw@h:6380/2')
+    expect(() => parseConfig(valid, '/x/c.json', { REDIS_URL: 'http://h' })).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ pointer: '/store/redisUrl', code: 'config.redis-url' })] }),
+    )
+    expect(() => parseConfig({ ...valid, store: { redisUrl: 'h:6379' } }, '/x/c.json', {})).toThrow(ConfigInvalidError)
+  })
+
   it('fills every default, and refuses inconsistent STS timing', () => {
     const config = parseConfig(valid, '/x/config.json', {})
     expect(config.sts).toMatchObject({ durationSec: 3600, refreshRatio: 0.5, minServeRatio: 0.25, maxAttempts: 3, roleArn: 'acs:ram::1234:role/ossvend-app' })

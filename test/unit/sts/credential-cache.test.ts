@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { createCredentialCache } from '../../../src/sts/credential-cache.js'
-import type { StsCredentials } from '../../../src/sts/types.js'
+import type { LoadedCredentials } from '../../../src/sts/credential-cache.js'
 
 function setup(lifetimeMs = 900_000) {
   let now = 0
   let calls = 0
   let fail = false
   const cache = createCredentialCache({ now: () => now, refreshRatio: 0.5, minServeRatio: 0.25, maxEntries: 3 })
-  const fetch = async (): Promise<StsCredentials> => {
+  const fetch = async (): Promise<LoadedCredentials> => {
     calls++
     await new Promise((r) => setTimeout(r, 5))
     if (fail) throw new Error('sts down')
-    return { accessKeyId: `STS.${calls}`, accessKeySecret: 's', securityToken: 't', expiration: '', expiresAt: now + lifetimeMs }
+    return { credentials: { accessKeyId: `STS.${calls}`, accessKeySecret: 's', securityToken: 't', expiration: '', expiresAt: now + lifetimeMs } }
   }
   return {
     cache,

@@ -1,0 +1,125 @@
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto'
+import type { LoadedCredentials } from '../sts/credential-cache.js'
+import type { StsCredentials } from '../sts/types.js'
+import type { RedisConnection } from './redis-connection.js'
+
+export interface SharedCredentialOptions {
+  readonly redis: RedisConnection
+  readonly keyPrefix: string
+  /** The instances' common secret; the values are encrypted with a key derived from it. */
+  readonly secret: Buffer
+  readonly now: () => number
+  /** Shared credentials with less than this share of their lifetime left are fetched anew. */
+  readonly refreshRatio: number
+  /** How long one instance may hold the fetch lock (longer than an STS call with retries). */
+  readonly lockMs: number
+  /** How long the others wait for the lock holder's result before fetching themselves. */
+  readonly waitMs: number
+  readonly pollMs?: number
+  readonly sleep?: (ms: number) => Promise<void>
+  readonly onStoreError?: (err: unknown) => void
+}
+
+interface SharedValue {
+  readonly c: StsCredentials
+  readonly o: number
+}
+
+const RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+/**
+ * The second cache layer when several instances share Redis: credentials one instance obtained
+ * are served by the others, and instances missing the same key at once make one AssumeRole
+ * between them (a lock with a token; the others poll for its result).
+ * Values are AES-256-GCM sealed, bound to their Redis key, so Redis never holds a usable secret.
+ * Whenever Redis fails, the caller's fetch runs directly: vending never depends on Redis.
+ */
+export function createSharedCredentialLayer(options: SharedCredentialOptions) {
+  const { redis, now } = options
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
+  const pollMs = options.pollMs ?? 25
+  const sealKey = Buffer.from(hkdfSync('sha256', options.secret, 'ossvend', 'shared credential cache', 32))
+  const nameKey = Buffer.from(hkdfSync('sha256', options.secret, 'ossvend', 'shared credential names', 32))
+
+  const redisKey = (key: string) => `${options.keyPrefix}cred:${createHmac('sha256', nameKey).update(key).digest('base64url')}`
+
+  function seal(name: string, value: SharedValue): string {
+    const iv = randomBytes(12)
+    const cipher = createCipheriv('aes-256-gcm', sealKey, iv)
+    cipher.setAAD(Buffer.from(name))
+    const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()])
+    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')
+  }
+
+  function open(name: string, text: string): SharedValue | undefined {
+    try {
+      const raw = Buffer.from(text, 'base64')
+      const decipher = createDecipheriv('aes-256-gcm', sealKey, raw.subarray(0, 12))
+      decipher.setAAD(Buffer.from(name))
+      decipher.setAuthTag(raw.subarray(12, 28))
+      return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')) as SharedValue
+    } catch {
+      return undefined
+    }
+  }
+
+  function fresh(value: SharedValue | undefined): value is SharedValue {
+    if (!value) return false
+    const lifetime = Math.max(1, value.c.expiresAt - value.o)
+    return value.c.expiresAt - now() >= lifetime * options.refreshRatio
+  }
+
+  async function read(name: string): Promise<SharedValue | undefined> {
+    const text = await redis.client.get(name)
+    return text === null ? undefined : open(name, text)
+  }
+
+  async function fetchAndShare(name: string, fetch: () => Promise<StsCredentials>): Promise<LoadedCredentials> {
+    const obtainedAt = now()
+    const credentials = await fetch()
+    const ttl = credentials.expiresAt - now()
+    if (ttl > 0) {
+      await redis.client.set(name, seal(name, { c: credentials, o: obtainedAt }), 'PX', ttl).catch((err: unknown) => options.onStoreError?.(err))
+    }
+    return { credentials, obtainedAt }
+  }
+
+  /** What the shared layer holds for a key, or who must fetch: this instance with the lock, or alone. */
+  async function lookup(name: string, lock: string, token: string): Promise<SharedValue | 'locked' | 'alone'> {
+    const shared = await read(name)
+    if (fresh(shared)) return shared
+    if ((await redis.client.set(lock, token, 'PX', options.lockMs, 'NX')) === 'OK') return 'locked'
+    const giveUpAt = now() + options.waitMs
+    while (now() < giveUpAt) {
+      await sleep(pollMs)
+      const value = await read(name)
+      if (fresh(value)) return value
+    }
+    return 'alone'
+  }
+
+  return {
+    async load(key: string, fetch: () => Promise<StsCredentials>): Promise<LoadedCredentials> {
+      if (!redis.isUp()) return { credentials: await fetch() }
+      const name = redisKey(key)
+      const lock = `${name}:lock`
+      const token = randomBytes(16).toString('hex')
+      let found: SharedValue | 'locked' | 'alone'
+      try {
+        found = await lookup(name, lock, token)
+      } catch (err) {
+        options.onStoreError?.(err)
+        return { credentials: await fetch() }
+      }
+      if (found === 'alone') return fetchAndShare(name, fetch)
+      if (found !== 'locked') return { credentials: found.c, obtainedAt: found.o }
+      try {
+        return await fetchAndShare(name, fetch)
+      } finally {
+        await redis.client.eval(RELEASE_LOCK, 1, lock, token).catch((err: unknown) => options.onStoreError?.(err))
+      }
+    },
+  }
+}
+
+export type SharedCredentialLayer = ReturnType<typeof createSharedCredentialLayer>
