@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'ERR_IDP_UNAVAILABLE'
   | 'ERR_LOGIN_FAILED'
   | 'ERR_LOGIN_THROTTLED'
+  | 'ERR_RATE_LIMITED'
   | 'ERR_SCOPE_UNKNOWN'
   | 'ERR_SCOPE_FORBIDDEN'
   | 'ERR_ACCESS_DENIED'
@@ -167,6 +168,16 @@ export class LoginFailedError extends AppError {
   readonly code = 'ERR_LOGIN_FAILED'
   constructor() {
     super('invalid username or password')
+  }
+}
+
+/** The user made more requests this minute than `server.userRequestsPerMinute` allows. */
+export class RateLimitedError extends AppError {
+  readonly code = 'ERR_RATE_LIMITED'
+  readonly retryAfterSec: number
+  constructor(retryAfterSec: number) {
+    super('too many requests; try again later')
+    this.retryAfterSec = retryAfterSec
   }
 }
 

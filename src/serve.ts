@@ -16,6 +16,7 @@ import { createCredentialVendor } from './grant/vend.js'
 import { createApp } from './http/app.js'
 import type { AppDeps, HealthState } from './http/deps.js'
 import { createMetrics } from './http/metrics.js'
+import { memoryUserLimiter } from './http/user-rate-limit.js'
 import { createPublicKeyFetcher } from './http/public-key-fetcher.js'
 import { createMemoryUploadLog } from './grant/uploads.js'
 import { OSS_PUBLIC_KEY_HOSTS } from './oss/callback.js'
@@ -231,6 +232,16 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
         ? (keyPrefix, points, duration) => new RateLimiterRedis({ storeClient: redis.client, keyPrefix: `${config.store.keyPrefix}${keyPrefix}`, points, duration, rejectIfRedisNotReady: true })
         : undefined,
     ),
+    userLimiter: redis
+      ? new RateLimiterRedis({
+          storeClient: redis.client,
+          keyPrefix: `${config.store.keyPrefix}user`,
+          points: config.server.userRequestsPerMinute,
+          duration: 60,
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: memoryUserLimiter(config.server.userRequestsPerMinute),
+        })
+      : memoryUserLimiter(config.server.userRequestsPerMinute),
     issueToken: (user) => issuer.issue(user),
     verifyToken,
     verifyPassword,

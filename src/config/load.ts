@@ -127,6 +127,7 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
       trustProxy: input.server?.trustProxy ?? false,
       corsOrigins: input.server?.corsOrigins ?? [],
       shutdownGraceMs: input.server?.shutdownGraceMs ?? 10000,
+      userRequestsPerMinute: input.server?.userRequestsPerMinute ?? 600,
       ...(env.OSSVEND_PUBLIC_URL ? { publicUrl: env.OSSVEND_PUBLIC_URL } : input.server?.publicUrl ? { publicUrl: input.server.publicUrl } : {}),
     },
     auth: {

@@ -17,6 +17,7 @@ export const CONFIG_SCHEMA = {
         trustProxy: { type: ['boolean', 'integer', 'string'] },
         corsOrigins: { type: 'array', items: { type: 'string', pattern: '^https?://[^/*\\s]+$' } },
         shutdownGraceMs: { type: 'integer', minimum: 0, maximum: 600000 },
+        userRequestsPerMinute: { type: 'integer', minimum: 1, maximum: 1000000 },
         publicUrl: { type: 'string', pattern: '^https?://[^/]+$' },
       },
     },

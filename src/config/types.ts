@@ -28,6 +28,8 @@ export interface Config {
     readonly trustProxy: boolean | number | string
     readonly corsOrigins: readonly string[]
     readonly shutdownGraceMs: number
+    /** Authenticated requests one user may make per minute, across all instances when Redis is shared. */
+    readonly userRequestsPerMinute: number
     /** How OSS reaches this server for upload callbacks; defaults to the listening address. */
     readonly publicUrl?: string
   }

@@ -1,3 +1,4 @@
+import type { RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { Logger } from 'pino'
 import type { LoginThrottle } from '../auth/login-throttle.js'
 import type { TokenVerifier } from '../auth/tokens.js'
@@ -32,6 +33,8 @@ export interface AppDeps {
   readonly clock: Clock
   readonly users: UserStore
   readonly throttle: LoginThrottle
+  /** Authenticated requests per user per minute (shared through Redis when configured). */
+  readonly userLimiter: RateLimiterAbstract
   /** Issues ossvend's own access tokens; absent when only an external identity provider is used. */
   readonly issueToken?: (user: { username: string; scopes: readonly string[] }) => { accessToken: string; expiresIn: number }
   readonly verifyToken: TokenVerifier

@@ -18,6 +18,7 @@ export const PROBLEMS = {
   ERR_IDP_UNAVAILABLE: { status: 503, title: 'Identity provider unavailable', expose: false },
   ERR_LOGIN_FAILED: { status: 401, title: 'Invalid username or password', expose: false },
   ERR_LOGIN_THROTTLED: { status: 429, title: 'Too many failed logins', expose: false },
+  ERR_RATE_LIMITED: { status: 429, title: 'Too many requests', expose: true },
   ERR_SCOPE_UNKNOWN: { status: 400, title: 'Unknown scope', expose: true },
   ERR_SCOPE_FORBIDDEN: { status: 403, title: 'Scope not allowed for this user', expose: false },
   ERR_ACCESS_DENIED: { status: 403, title: 'Access denied', expose: false },

@@ -159,3 +159,24 @@ describe('GET /v1/sts', () => {
     expect(t.sts.stats.requests).toBe(before)
   })
 })
+
+describe('requests per user per minute', () => {
+  it('refuses the request past the limit with 429 ERR_RATE_LIMITED and Retry-After, per user, on every authenticated route', async () => {
+    const limited = await buildTestApp({ server: { userRequestsPerMinute: 3 } })
+    try {
+      const carol = await login(limited, DEMO.alice)
+      const dave = await login(limited, DEMO.bob)
+      await request(limited.app).get('/v1/sts?scope=read').set('authorization', `Bearer ${carol}`).expect(200)
+      await request(limited.app).post('/v1/simulate').set('authorization', `Bearer ${carol}`).send({ operation: { action: 'oss:GetObject', key: 'alice/a' } })
+      await request(limited.app).get('/v1/uploads').set('authorization', `Bearer ${carol}`).expect(200)
+      const refused = await request(limited.app).post('/v1/sign/url').set('authorization', `Bearer ${carol}`).send({ key: 'alice/a', method: 'GET' }).expect(429)
+      expect(refused.body).toMatchObject({ code: 'ERR_RATE_LIMITED', status: 429 })
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
+      const mobile = await request(limited.app).get('/v1/sts?compat=mobile').set('authorization', `Bearer ${carol}`).expect(200)
+      expect(mobile.body).toMatchObject({ StatusCode: 429, ErrorCode: 'ERR_RATE_LIMITED' })
+      await request(limited.app).get('/v1/sts?scope=read').set('authorization', `Bearer ${dave}`).expect(200)
+    } finally {
+      await limited.close()
+    }
+  })
+})

@@ -3,6 +3,7 @@ import { CallbackReplayedError, CallbackUnverifiedError } from '../../errors.js'
 import { readTicket } from '../../grant/upload-ticket.js'
 import { verifyCallback } from '../../oss/callback.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
+import { limitPerUser } from '../user-rate-limit.js'
 import type { AppDeps } from '../deps.js'
 
 const MAX_CALLBACK_BYTES = 64 * 1024
@@ -51,7 +52,7 @@ export function callbackRoutes(deps: AppDeps, router: Router): void {
     res.json({ Status: 'OK', ...record })
   })
 
-  router.get('/v1/uploads', requireAuth(deps.verifyToken), async (_req, res) => {
+  router.get('/v1/uploads', requireAuth(deps.verifyToken), limitPerUser(deps.userLimiter), async (_req, res) => {
     res.setHeader('Cache-Control', 'no-store')
     res.json({ uploads: await deps.uploads.list(principalOf(res).userId) })
   })

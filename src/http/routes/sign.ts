@@ -9,6 +9,7 @@ import { presignUrlV1 } from '../../oss/sign-v1.js'
 import { MAX_V4_EXPIRES_SEC, presignUrlV4 } from '../../oss/sign-v4.js'
 import { authorizeOperation } from '../../policy/operations.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
+import { limitPerUser } from '../user-rate-limit.js'
 import type { AppDeps } from '../deps.js'
 import { validateBody } from '../validate-body.js'
 
@@ -79,7 +80,7 @@ export function signRoutes(deps: AppDeps, router: Router): void {
     }
   }
 
-  router.post('/v1/sign/url', requireAuth(deps.verifyToken), validateBody(SIGN_URL_BODY), async (req, res) => {
+  router.post('/v1/sign/url', requireAuth(deps.verifyToken), limitPerUser(deps.userLimiter), validateBody(SIGN_URL_BODY), async (req, res) => {
     const body = req.body as { key: string; method: keyof typeof OPERATION_FOR_METHOD; expiresIn?: number; contentType?: string; contentMd5?: string; response?: Record<string, string>; process?: string; scope?: string; version?: 'v4' | 'v1' }
     const issues: Issue[] = [...checkObjectKey(body.key)]
     if (body.method !== 'PUT' && (body.contentType || body.contentMd5)) issues.push({ pointer: '/contentType', code: 'sign.put-only', message: 'contentType and contentMd5 apply to PUT only' })
@@ -117,7 +118,7 @@ export function signRoutes(deps: AppDeps, router: Router): void {
     res.json({ url: signed.url, method: body.method, headers, expiresAt: new Date(now.getTime() + expiresIn * 1000).toISOString(), expiresIn, version })
   })
 
-  router.post('/v1/sign/post', requireAuth(deps.verifyToken), validateBody(SIGN_POST_BODY), async (req, res) => {
+  router.post('/v1/sign/post', requireAuth(deps.verifyToken), limitPerUser(deps.userLimiter), validateBody(SIGN_POST_BODY), async (req, res) => {
     const body = req.body as { dir?: string; key?: string; maxSize?: number; contentTypes?: string[]; scope?: string; version?: 'v4' | 'v1'; format?: 'fields' | 'sample' }
     const principal = principalOf(res)
     const vended = await deps.vendor.vend(principal, body.scope)

@@ -1,6 +1,7 @@
 import type { Router } from 'express'
 import { authorizeOperation, type OperationParams } from '../../policy/operations.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
+import { limitPerUser } from '../user-rate-limit.js'
 import type { AppDeps } from '../deps.js'
 import { validateBody } from '../validate-body.js'
 
@@ -26,7 +27,7 @@ const SIMULATE_BODY = {
  * session policy rendered for them, intersected with the role's policies, with the full trace.
  */
 export function simulateRoutes(deps: AppDeps, router: Router): void {
-  router.post('/v1/simulate', requireAuth(deps.verifyToken), validateBody(SIMULATE_BODY), (req, res) => {
+  router.post('/v1/simulate', requireAuth(deps.verifyToken), limitPerUser(deps.userLimiter), validateBody(SIMULATE_BODY), (req, res) => {
     const principal = principalOf(res)
     const body = req.body as OperationParams & { scope?: string; operation: string }
     const scope = body.scope ?? deps.scopes.defaultScope

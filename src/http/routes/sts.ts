@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Response, Router } from 'express'
 import type { Principal, VendResult } from '../../grant/vend.js'
 import { RequestInvalidError } from '../../errors.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
+import { limitPerUser } from '../user-rate-limit.js'
 import type { AppDeps } from '../deps.js'
 import { toProblem } from '../problem.js'
 
@@ -55,7 +56,7 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
     )
   }
 
-  router.get('/v1/sts', requireAuth(deps.verifyToken, { allowQueryToken: true }), (req, res, next) => {
+  router.get('/v1/sts', requireAuth(deps.verifyToken, { allowQueryToken: true }), limitPerUser(deps.userLimiter), (req, res, next) => {
     const scope = req.query.scope
     if (scope !== undefined && (typeof scope !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(scope))) {
       throw new RequestInvalidError([{ pointer: '/query/scope', code: 'request.scope', message: 'scope must be a scope name' }])
