@@ -1,8 +1,33 @@
 import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+/**
+ * The repository's config.json with `patch(base, dir)` applied, the paths made absolute, users and
+ * data in a fresh temporary folder; returns the written file's path.
+ */
+export function writeBenchConfig(patch) {
+  const dir = mkdtempSync(join(tmpdir(), 'ossvend-bench-'))
+  const base = JSON.parse(readFileSync(join(ROOT, 'config.json'), 'utf8'))
+  const config = {
+    ...base,
+    auth: { ...base.auth, usersFile: join(dir, 'users.json') },
+    sandbox: { ...base.sandbox, dataDir: join(dir, 'sandbox') },
+    policies: {
+      ...base.policies,
+      scopes: Object.fromEntries(Object.entries(base.policies.scopes).map(([k, v]) => [k, join(ROOT, v)])),
+      rolePolicies: base.policies.rolePolicies.map((p) => join(ROOT, p)),
+      referer: join(ROOT, base.policies.referer),
+    },
+  }
+  const path = join(dir, 'config.json')
+  writeFileSync(path, JSON.stringify({ ...config, ...patch(config) }))
+  return path
+}
 
 /**
  * Times `fn` until at least `minMs` has passed (after a warm-up), and returns the mean time of one

@@ -3,7 +3,7 @@ import { cpus } from 'node:os'
 import { printTable } from './measure.mjs'
 
 const only = process.argv.slice(2)
-const suites = ['policy', 'sign', 'http', 'sandbox'].filter((name) => only.length === 0 || only.includes(name))
+const suites = ['policy', 'sign', 'http', 'sandbox', 'redis'].filter((name) => only.length === 0 || only.includes(name))
 const figures = {}
 for (const name of suites) {
   const mod = await import(`./${name}.mjs`)

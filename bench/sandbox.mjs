@@ -1,12 +1,11 @@
 // bench/sandbox: PutObject and GetObject of 1 MiB objects through ali-oss against the sandbox
 // (a real process, STS credentials with a session policy), beside a plain server that only stores
 // bytes; and the share of the sandbox's time spent on signatures and on the policy engine.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { createAlibabaStsClient } from '../dist/sts/alibaba-client.js'
-import { ROOT, startProcess } from './measure.mjs'
+import { startProcess, writeBenchConfig } from './measure.mjs'
 
 const require = createRequire(import.meta.url)
 const OSS = require('ali-oss')
@@ -25,22 +24,9 @@ async function timed(count, fn) {
 }
 
 export async function run() {
-  const dir = mkdtempSync(join(tmpdir(), 'ossvend-bench-sandbox-'))
-  const base = JSON.parse(readFileSync(join(ROOT, 'config.json'), 'utf8'))
-  const config = {
-    ...base,
-    mode: 'sandbox',
-    auth: { ...base.auth, usersFile: join(dir, 'users.json'), scryptLog2N: 10 },
-    sandbox: { ...base.sandbox, dataDir: join(dir, 'sandbox') },
-    policies: {
-      ...base.policies,
-      scopes: Object.fromEntries(Object.entries(base.policies.scopes).map(([k, v]) => [k, join(ROOT, v)])),
-      rolePolicies: base.policies.rolePolicies.map((p) => join(ROOT, p)),
-      referer: join(ROOT, base.policies.referer),
-    },
-  }
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(config))
-  const sandbox = await startProcess(['dist/main.js', join(dir, 'config.json')], { PORT: '0' }, /sandbox sts on (\S+)\nsandbox oss on (\S+)/)
+  const configPath = writeBenchConfig((c) => ({ mode: 'sandbox', auth: { ...c.auth, scryptLog2N: 10 } }))
+  const dir = dirname(configPath)
+  const sandbox = await startProcess(['dist/main.js', configPath], { PORT: '0' }, /sandbox sts on (\S+)\nsandbox oss on (\S+)/)
   const [, stsUrl, ossUrl] = sandbox.match
   const plain = await startProcess(['bench/servers/plain-object-server.mjs'], {}, /listening (\S+)/)
   try {
