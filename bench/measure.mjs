@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -72,4 +73,28 @@ export function startProcess(args, env, pattern, children = []) {
     })
     child.on('exit', (code) => reject(new Error(`${args[0]} exited ${code}`)))
   })
+}
+
+async function freePort() {
+  const server = createServer()
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** Debian's redis-server on a free loopback port, nothing saved; returns its URL. */
+export async function startRedisServer(children) {
+  const port = await freePort()
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  children.push(child)
+  await new Promise((resolve, reject) => {
+    let out = ''
+    child.on('error', reject)
+    child.stdout.on('data', (d) => {
+      out += d
+      if (out.includes('Ready to accept connections')) resolve()
+    })
+  })
+  return `redis://127.0.0.1:${port}`
 }

@@ -3,9 +3,7 @@
 // per-user limiter counting in Redis against counting in memory. STS is limited to 100 calls/s.
 import autocannon from 'autocannon'
 import jwt from 'jsonwebtoken'
-import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
-import { startProcess, writeBenchConfig } from './measure.mjs'
+import { startProcess, startRedisServer, writeBenchConfig } from './measure.mjs'
 
 const AK = 'BENCHROOTKEY'
 const SK = 'bench-root-secret'
@@ -13,29 +11,6 @@ const JWT_SECRET = 'bench-jwt-secret-bench-jwt-secret-32'
 const USERS = 500
 const DURATION = Number(process.env.BENCH_HTTP_SECONDS ?? 8)
 const children = []
-
-async function freePort() {
-  const server = createServer()
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-async function startRedis() {
-  const port = await freePort()
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] })
-  children.push(child)
-  await new Promise((resolve, reject) => {
-    let out = ''
-    child.on('error', reject)
-    child.stdout.on('data', (d) => {
-      out += d
-      if (out.includes('Ready to accept connections')) resolve()
-    })
-  })
-  return `redis://127.0.0.1:${port}`
-}
 
 async function startOssvend(stsUrl, redisUrl) {
   const configPath = writeBenchConfig((base) => ({
@@ -81,7 +56,7 @@ function load(url, token) {
 export async function run() {
   try {
     const stsUrl = (await startProcess(['bench/servers/sandbox-sts.mjs'], { BENCH_AK: AK, BENCH_SK: SK }, /sts (http:\S+)/, children)).match[1]
-    const redisUrl = await startRedis()
+    const redisUrl = await startRedisServer(children)
     const shared = [await startOssvend(stsUrl, redisUrl), await startOssvend(stsUrl, redisUrl)]
     const alone = [await startOssvend(stsUrl), await startOssvend(stsUrl)]
     const now = Math.floor(Date.now() / 1000)

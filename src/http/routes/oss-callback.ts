@@ -36,7 +36,8 @@ export function callbackRoutes(deps: AppDeps, router: Router): void {
     const objectMatches = ticket.prefix.endsWith('/') ? object.startsWith(ticket.prefix) && object.length > ticket.prefix.length : object === ticket.prefix
     if (!objectMatches) throw new CallbackUnverifiedError('object-outside-ticket')
     const etag = fields.etag ?? ''
-    if (!(await deps.uploads.claimTicket(`${ticket.id}\u0000${object}\u0000${etag}`, ticket.expires * 1000 + 86_400_000))) {
+    // Kept while the ticket is valid (plus clock slack): after that readTicket refuses it anyway.
+    if (!(await deps.uploads.claimTicket(`${ticket.id}\u0000${object}\u0000${etag}`, ticket.expires * 1000 + 60_000))) {
       throw new CallbackReplayedError('this upload was already recorded')
     }
     const record = {
