@@ -171,22 +171,27 @@ export class LoginFailedError extends AppError {
   }
 }
 
-/** The user made more requests this minute than `server.userRequestsPerMinute` allows. */
-export class RateLimitedError extends AppError {
-  readonly code = 'ERR_RATE_LIMITED'
+/** Worth retrying after `retryAfterSec` (sent as `Retry-After`). */
+abstract class RetryLaterError extends AppError {
   readonly retryAfterSec: number
-  constructor(retryAfterSec: number) {
-    super('too many requests; try again later')
+  constructor(message: string, retryAfterSec: number, options?: { cause?: unknown }) {
+    super(message, options)
     this.retryAfterSec = retryAfterSec
   }
 }
 
-export class LoginThrottledError extends AppError {
-  readonly code = 'ERR_LOGIN_THROTTLED'
-  readonly retryAfterSec: number
+/** The user made more requests this minute than `server.userRequestsPerMinute` allows. */
+export class RateLimitedError extends RetryLaterError {
+  readonly code = 'ERR_RATE_LIMITED'
   constructor(retryAfterSec: number) {
-    super('too many failed logins; try again later')
-    this.retryAfterSec = retryAfterSec
+    super('too many requests; try again later', retryAfterSec)
+  }
+}
+
+export class LoginThrottledError extends RetryLaterError {
+  readonly code = 'ERR_LOGIN_THROTTLED'
+  constructor(retryAfterSec: number) {
+    super('too many failed logins; try again later', retryAfterSec)
   }
 }
 
@@ -226,19 +231,16 @@ export class StsUpstreamError extends AppError {
 }
 
 /** STS cannot be reached in time (timeouts, 5xx, throttling, open circuit). */
-export class StsUnavailableError extends AppError {
+export class StsUnavailableError extends RetryLaterError {
   readonly code = 'ERR_STS_UNAVAILABLE'
-  readonly retryAfterSec: number
-  constructor(message: string, retryAfterSec: number, options?: { cause?: unknown }) {
-    super(message, options)
-    this.retryAfterSec = retryAfterSec
-  }
 }
 
 /** The shared store (Redis) is down and the request needs shared state to be safe. */
-export class StoreUnavailableError extends AppError {
+export class StoreUnavailableError extends RetryLaterError {
   readonly code = 'ERR_STORE_UNAVAILABLE'
-  readonly retryAfterSec = 2
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 2, options)
+  }
 }
 
 /** Anything unexpected; its cause is logged, never sent. */

@@ -32,6 +32,7 @@ import { createCircuitBreaker } from './sts/circuit-breaker.js'
 import { createCredentialCache } from './sts/credential-cache.js'
 import { defaultSleep } from './sts/retry.js'
 import { connectRedis, type RedisConnection } from './store/redis-connection.js'
+import { createRedisAuditStream } from './store/redis-audit.js'
 import { createRedisUploadLog } from './store/redis-upload-log.js'
 import { createSharedCredentialLayer } from './store/shared-credentials.js'
 import { RateLimiterRedis } from 'rate-limiter-flexible'
@@ -255,6 +256,7 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
       ? { url: sandboxOss.url, style: 'path' }
       : { url: config.oss.endpoint ?? `https://oss-${config.oss.region}.aliyuncs.com`, style: isIpEndpoint(config.oss.endpoint) ? 'path' : 'virtual' },
     publicUrl: () => config.server.publicUrl ?? publicUrl.value,
+    audit: redis ? createRedisAuditStream({ redis, keyPrefix: config.store.keyPrefix }) : () => undefined,
     uploads: redis ? createRedisUploadLog({ redis, keyPrefix: config.store.keyPrefix, now }) : createMemoryUploadLog(now),
     ticketSecret: createHash('sha256').update('ossvend upload ticket\u0000').update(secret).digest(),
     fetchCallbackKey: createPublicKeyFetcher(),

@@ -1,4 +1,5 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible'
+import type { AuditEvent } from '../store/redis-audit.js'
 import type { Logger } from 'pino'
 import type { LoginThrottle } from '../auth/login-throttle.js'
 import type { TokenVerifier } from '../auth/tokens.js'
@@ -52,6 +53,8 @@ export interface AppDeps {
   /** This server's public base URL (for OSS callbacks), known once it listens. */
   readonly publicUrl: () => string
   readonly uploads: UploadLog
+  /** Audit events shared by every instance (a Redis stream); nothing without Redis, where the log is the record. */
+  readonly audit: (event: AuditEvent) => void
   /** Signs the upload tickets carried in callbacks. */
   readonly ticketSecret: Buffer
   readonly fetchCallbackKey: (url: URL) => Promise<string | undefined>

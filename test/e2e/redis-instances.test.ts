@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { get as httpGet } from 'node:http'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,6 +14,9 @@ const LIMIT = 60
 let redis: RedisProcess
 let a: ServerProcess
 let b: ServerProcess
+/** Two more instances on the same Redis without a practical request limit, for the load tests. */
+let c: ServerProcess
+let d: ServerProcess
 
 async function login(server: ServerProcess, username: string, password: string): Promise<Response> {
   return fetch(`${server.url}/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })
@@ -32,6 +36,21 @@ async function sts(server: ServerProcess, accessToken: string, scope: string): P
 async function stsCalls(server: ServerProcess): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text()
   return Number(/^ossvend_sts_calls_total\{outcome="ok"\} (\d+)/m.exec(text)?.[1] ?? 0)
+}
+
+/** A GET on a connection of its own (no keep-alive pool), so a refused connection is told apart from a dropped request. */
+function getOnNewConnection(url: string, accessToken: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { agent: false, headers: { authorization: `Bearer ${accessToken}` } }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (body += chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      res.on('error', (err) => reject(Object.assign(err, { midResponse: true })))
+      res.on('aborted', () => reject(Object.assign(new Error('aborted'), { midResponse: true })))
+    })
+    req.on('error', reject)
+  })
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
@@ -58,12 +77,13 @@ beforeAll(async () => {
   const config = writeTestConfig({ server: { ...base.server, userRequestsPerMinute: LIMIT }, store: { keyPrefix: `t${randomBytes(4).toString('hex')}:` } })
   const env = { REDIS_URL: redis.url, OSSVEND_JWT_SECRET: SECRET }
   ;[a, b] = await Promise.all([startServerProcess(config, env), startServerProcess(config, env)])
+  const unlimited = writeTestConfig({ server: { ...base.server, userRequestsPerMinute: 1_000_000 }, store: { keyPrefix: `u${randomBytes(4).toString('hex')}:` } })
+  ;[c, d] = await Promise.all([startServerProcess(unlimited, env), startServerProcess(unlimited, env)])
 }, 30_000)
 
 afterAll(async () => {
-  a?.child.kill('SIGTERM')
-  b?.child.kill('SIGTERM')
-  await Promise.all([a?.exited(), b?.exited()])
+  for (const server of [a, b, c, d]) server?.child.kill('SIGTERM')
+  await Promise.all([a, b, c, d].map((server) => server?.exited()))
   await redis?.stop()
 })
 
@@ -122,6 +142,12 @@ describe('two instances sharing one Redis', () => {
     try {
       const keys = await client.keys('*')
       expect(keys.some((k) => k.includes(':cred:'))).toBe(true)
+      const audit = keys.find((k) => k.endsWith(':audit'))
+      const entries = await client.xrange(audit as string, '-', '+')
+      const vended = entries.map(([, fields]) => fields.join(' ')).filter((f) => f.includes('credential-vended') && f.includes('user bob'))
+      expect(vended.length).toBeGreaterThan(0)
+      expect(vended.join('\n')).not.toContain(creds.AccessKeySecret)
+      expect(vended.join('\n')).not.toContain(creds.SecurityToken)
       for (const key of keys) {
         if ((await client.type(key)) !== 'string') continue
         const value = (await client.get(key)) ?? ''
@@ -132,6 +158,66 @@ describe('two instances sharing one Redis', () => {
     } finally {
       client.disconnect()
     }
+  })
+
+  it('answers no 5xx to vending and signing while Redis is killed and restarted under load', async () => {
+    const alice = await token(c, 'alice')
+    const bob = await token(d, 'bob')
+    const statuses: number[] = []
+    let running = true
+    const workers = Array.from({ length: 8 }, async (_, w) => {
+      let i = 0
+      while (running) {
+        const server = (w + i) % 2 ? c : d
+        const who = w % 2 ? alice : bob
+        const res = i % 3 === 2
+          ? await fetch(`${server.url}/v1/sign/url`, { method: 'POST', headers: { authorization: `Bearer ${who}`, 'content-type': 'application/json' }, body: JSON.stringify({ key: `${w % 2 ? 'alice' : 'bob'}/f${i}.txt`, method: 'GET' }) })
+          : await sts(server, who, ['read', 'write', 'read-write'][i % 3] as string)
+        statuses.push(res.status)
+        await res.arrayBuffer()
+        i++
+      }
+    })
+    await new Promise((r) => setTimeout(r, 300))
+    await redis.kill()
+    await new Promise((r) => setTimeout(r, 700))
+    await redis.restart()
+    await until(async () => (await store(c)) === 'redis' && (await store(d)) === 'redis', 10_000)
+    await new Promise((r) => setTimeout(r, 300))
+    running = false
+    await Promise.all(workers)
+    expect(statuses.length).toBeGreaterThan(100)
+    expect(statuses.filter((s) => s !== 200)).toEqual([])
+  })
+
+  // A connection the server has accepted but not yet read a request from is closed with the
+  // listener (Node's server.close treats it as idle), and the client sees ECONNRESET before any
+  // response byte; that is a refused connection, not a dropped request. What must hold: every
+  // response that starts is a whole 200 with credentials, and the process exits 0.
+  it('answers every request it began in full when one instance is stopped with SIGTERM under load', async () => {
+    const alice = await token(c, 'alice')
+    const outcomes: string[] = []
+    let running = true
+    const workers = Array.from({ length: 8 }, async () => {
+      while (running) {
+        // A new connection per request: after SIGTERM new connections are refused, which is no
+        // drop; a request that was accepted must be answered in full.
+        const outcome = await getOnNewConnection(`${d.url}/v1/sts?scope=read`, alice).then(
+          ({ status, body }) => `${status}:${(JSON.parse(body) as { AccessKeyId?: string }).AccessKeyId ? 'body' : 'nobody'}`,
+          (err: Error & { code?: string; midResponse?: boolean }) => (err.midResponse ? 'truncated' : 'refused'),
+        )
+        outcomes.push(outcome)
+        if (outcome === 'refused' && !running) return
+      }
+    })
+    await new Promise((r) => setTimeout(r, 500))
+    d.child.kill('SIGTERM')
+    expect(await d.exited()).toBe(0)
+    running = false
+    await Promise.all(workers)
+    const answered = outcomes.filter((o) => o === '200:body').length
+    expect(answered).toBeGreaterThan(10)
+    expect(outcomes.filter((o) => o !== '200:body' && o !== 'refused')).toEqual([])
   })
 
   it('when Redis dies: vending goes on, logins fail closed with 503, and both recover by themselves', async () => {

@@ -35,6 +35,15 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
         },
         'credentials vended',
       )
+      deps.audit({
+        event: 'credential-vended',
+        user: principal.userId,
+        scope: result.scope,
+        policyHash: result.rendered.hash,
+        accessKeyId: result.credentials.accessKeyId,
+        expiration: result.credentials.expiration,
+        cache: result.outcome,
+      })
     }
     res.setHeader('Cache-Control', 'no-store')
     res.setHeader('Content-Type', 'application/json; charset=utf-8')
