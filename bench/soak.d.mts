@@ -5,7 +5,10 @@ export interface SoakResult {
   readonly sts: number
   readonly signedUrls: number
   readonly uploads: number
-  readonly callbacksRecorded: number
+  /** Uploads whose PostObject answer was ossvend's own callback answer. */
+  readonly callbacksAnswered: number
+  /** Of the uploads the log keeps (each user's last 1,000), how many it lists. */
+  readonly callbacksListed: number
   readonly callbacksLost: number
   readonly sts503: number
   readonly stsCalls: number
