@@ -190,10 +190,10 @@ describe('two instances sharing one Redis', () => {
     expect(statuses.filter((s) => s !== 200)).toEqual([])
   })
 
-  // A connection the server has accepted but not yet read a request from is closed with the
-  // listener (Node's server.close treats it as idle), and the client sees ECONNRESET before any
-  // response byte; that is a refused connection, not a dropped request. What must hold: every
-  // response that starts is a whole 200 with credentials, and the process exits 0.
+  // Connections still queued in the kernel when the listener closes are reset (the client sees
+  // ECONNRESET before any byte): they never reached the process, like a refused connection. What
+  // must hold: every response that starts is a whole 200 with credentials, and the process exits
+  // 0. (A connection the process had accepted is answered: see server-process.test.ts.)
   it('answers every request it began in full when one instance is stopped with SIGTERM under load', async () => {
     const alice = await token(c, 'alice')
     const outcomes: string[] = []

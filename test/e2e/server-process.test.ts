@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startServerProcess, writeTestConfig, type ServerProcess } from '../helpers/process.js'
 
@@ -46,6 +47,27 @@ describe('the server as a real process (npm start)', () => {
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200))
     expect(await server.exited()).toBe(0)
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow()
+  })
+
+  it('answers a request sent on a connection that was open but silent when SIGTERM came', async () => {
+    const server = await startServerProcess(writeTestConfig())
+    running.push(server)
+    const { port, hostname } = new URL(server.url)
+    const socket = connect(Number(port), hostname)
+    await new Promise((resolve) => socket.once('connect', resolve))
+    let answer = ''
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')))
+    const ended = new Promise((resolve) => socket.once('close', resolve))
+    await new Promise((r) => setTimeout(r, 100))
+    server.child.kill('SIGTERM')
+    await new Promise((r) => setTimeout(r, 300))
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow()
+    socket.write(`GET /healthz HTTP/1.1\r\nHost: ${hostname}:${port}\r\n\r\n`)
+    await ended
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
+    expect(answer).toMatch(/\r\nConnection: close\r\n/i)
+    expect(answer).toMatch(/\{"status":"ok"\}$/)
+    expect(await server.exited()).toBe(0)
   })
 
   it('stops with exit 78 and every issue when config.json is invalid', async () => {
