@@ -1,12 +1,8 @@
 // bench/http: ossvend's /v1/sts against (a) a bare express server, (c) a naive sample-style server
 // that calls AssumeRole on every request; every server in its own process, STS limited to 100/s.
 import autocannon from 'autocannon'
-import jwt from 'jsonwebtoken'
-import { startProcess, writeBenchConfig } from './measure.mjs'
+import { BENCH_AK as AK, BENCH_JWT_SECRET as JWT_SECRET, BENCH_SK as SK, benchToken as token, startProcess, writeBenchConfig } from './measure.mjs'
 
-const AK = 'BENCHROOTKEY'
-const SK = 'bench-root-secret'
-const JWT_SECRET = 'bench-jwt-secret-bench-jwt-secret-32'
 const DURATION = Number(process.env.BENCH_HTTP_SECONDS ?? 8)
 const children = []
 
@@ -52,8 +48,6 @@ export async function run_() {
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: SK,
   }, /ossvend listening on (http:\S+)/)
 
-  const now = Math.floor(Date.now() / 1000)
-  const token = (user) => jwt.sign({ sub: user, scope: 'read', iat: now, exp: now + 3600 }, JWT_SECRET, { algorithm: 'HS256', issuer: 'ossvend', audience: 'ossvend-app', header: { alg: 'HS256', typ: 'at+jwt' } })
   const one = token('bench-user')
   const many = Array.from({ length: 1000 }, (_, i) => token(`user-${i}`))
 

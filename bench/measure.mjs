@@ -1,3 +1,4 @@
+import jwt from 'jsonwebtoken'
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
@@ -6,6 +7,17 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+/** The sandbox STS's root AccessKey and the servers' JWT secret in the HTTP benchmarks. */
+export const BENCH_AK = 'BENCHROOTKEY'
+export const BENCH_SK = 'bench-root-secret'
+export const BENCH_JWT_SECRET = 'bench-jwt-secret-bench-jwt-secret-32'
+
+/** An ossvend access token for `user` with the read scope, valid for an hour. */
+export function benchToken(user) {
+  const now = Math.floor(Date.now() / 1000)
+  return jwt.sign({ sub: user, scope: 'read', iat: now, exp: now + 3600 }, BENCH_JWT_SECRET, { algorithm: 'HS256', issuer: 'ossvend', audience: 'ossvend-app', header: { alg: 'HS256', typ: 'at+jwt' } })
+}
 
 /**
  * The repository's config.json with `patch(base, dir)` applied, the paths made absolute, users and

@@ -2,12 +2,8 @@
 // AssumeRole calls and time to serve 500 users through both, and warm /v1/sts throughput with the
 // per-user limiter counting in Redis against counting in memory. STS is limited to 100 calls/s.
 import autocannon from 'autocannon'
-import jwt from 'jsonwebtoken'
-import { startProcess, startRedisServer, writeBenchConfig } from './measure.mjs'
+import { BENCH_AK as AK, BENCH_JWT_SECRET as JWT_SECRET, BENCH_SK as SK, benchToken as token, startProcess, startRedisServer, writeBenchConfig } from './measure.mjs'
 
-const AK = 'BENCHROOTKEY'
-const SK = 'bench-root-secret'
-const JWT_SECRET = 'bench-jwt-secret-bench-jwt-secret-32'
 const USERS = 500
 const DURATION = Number(process.env.BENCH_HTTP_SECONDS ?? 8)
 const children = []
@@ -59,8 +55,6 @@ export async function run() {
     const redisUrl = await startRedisServer(children)
     const shared = [await startOssvend(stsUrl, redisUrl), await startOssvend(stsUrl, redisUrl)]
     const alone = [await startOssvend(stsUrl), await startOssvend(stsUrl)]
-    const now = Math.floor(Date.now() / 1000)
-    const token = (user) => jwt.sign({ sub: user, scope: 'read', iat: now, exp: now + 3600 }, JWT_SECRET, { algorithm: 'HS256', issuer: 'ossvend', audience: 'ossvend-app', header: { alg: 'HS256', typ: 'at+jwt' } })
     const tokens = Array.from({ length: USERS }, (_, i) => token(`user-${i}`))
 
     const r = await serveEveryoneTwice(shared, tokens)

@@ -204,13 +204,20 @@ export class ScopeForbiddenError extends AppError {
   readonly code = 'ERR_SCOPE_FORBIDDEN'
 }
 
-/** The policy engine did not allow the request; `reason` is the engine's stable reason code. */
-export class AccessDeniedError extends AppError {
-  readonly code = 'ERR_ACCESS_DENIED'
+/** Refused for a stable `reason` code, which is logged; the client gets the message only. */
+abstract class ReasonedError extends AppError {
   readonly reason: string
-  constructor(reason: string, message = 'access denied') {
+  constructor(reason: string, message: string) {
     super(message)
     this.reason = reason
+  }
+}
+
+/** The policy engine did not allow the request; `reason` is the engine's stable reason code. */
+export class AccessDeniedError extends ReasonedError {
+  readonly code = 'ERR_ACCESS_DENIED'
+  constructor(reason: string, message = 'access denied') {
+    super(reason, message)
   }
 }
 
@@ -254,12 +261,10 @@ export class IdpUnavailableError extends AppError {
 }
 
 /** An upload callback failed verification; the reason is logged, never sent. */
-export class CallbackUnverifiedError extends AppError {
+export class CallbackUnverifiedError extends ReasonedError {
   readonly code = 'ERR_CALLBACK_UNVERIFIED'
-  readonly reason: string
   constructor(reason: string) {
-    super('callback not verified')
-    this.reason = reason
+    super(reason, 'callback not verified')
   }
 }
 

@@ -1,18 +1,9 @@
 import { safeEqual } from '../lib/crypto.js'
 import { postSignatureV1 } from './post-policy.js'
 import { signatureV4, signingKeyV4, standardRegion, V4_ALGORITHM } from './sign-v4.js'
-import type { CredentialLookup } from './verify.js'
+import type { CredentialFailureCode, CredentialLookup } from './verify.js'
 
-export type PostFailureCode =
-  | 'AccessDenied'
-  | 'InvalidPolicyDocument'
-  | 'SignatureDoesNotMatch'
-  | 'InvalidAccessKeyId'
-  | 'InvalidSecurityToken'
-  | 'SecurityTokenExpired'
-  | 'EntityTooLarge'
-  | 'EntityTooSmall'
-  | 'InvalidArgument'
+export type PostFailureCode = CredentialFailureCode | 'InvalidPolicyDocument' | 'EntityTooLarge' | 'EntityTooSmall'
 
 export type PostVerifyResult =
   | { readonly ok: true; readonly anonymous: true; readonly key: string }

@@ -32,14 +32,16 @@ export interface KnownCredential {
 
 export type CredentialLookup = (accessKeyId: string) => KnownCredential | undefined
 
-export type VerifyFailureCode =
+/** OSS's answers to a bad signature or credential, whatever carried them (header, URL, form). */
+export type CredentialFailureCode =
   | 'AccessDenied'
   | 'SignatureDoesNotMatch'
   | 'InvalidAccessKeyId'
-  | 'RequestTimeTooSkewed'
   | 'InvalidArgument'
   | 'SecurityTokenExpired'
   | 'InvalidSecurityToken'
+
+export type VerifyFailureCode = CredentialFailureCode | 'RequestTimeTooSkewed'
 
 export type VerifyResult =
   | { readonly ok: true; readonly anonymous: true; readonly signedUrl: false }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { StoreUnavailableError } from '../errors.js'
 import type { UploadLog, UploadRecord } from '../grant/uploads.js'
+import { AUDIT_MAX_LENGTH, auditStreamKey } from './redis-audit.js'
 import type { RedisConnection } from './redis-connection.js'
 
 export interface RedisUploadLogOptions {
@@ -21,7 +22,7 @@ export interface RedisUploadLogOptions {
 export function createRedisUploadLog(options: RedisUploadLogOptions): UploadLog {
   const { redis, keyPrefix, now } = options
   const maxPerUser = options.maxPerUser ?? 1000
-  const auditMaxLength = options.auditMaxLength ?? 100_000
+  const auditMaxLength = options.auditMaxLength ?? AUDIT_MAX_LENGTH
   const userKey = (user: string) => `${keyPrefix}uploads:${user}`
 
   async function guarded<T>(what: () => Promise<T>): Promise<T> {
@@ -46,7 +47,7 @@ export function createRedisUploadLog(options: RedisUploadLogOptions): UploadLog 
           .multi()
           .lpush(userKey(user), JSON.stringify(upload))
           .ltrim(userKey(user), 0, maxPerUser - 1)
-          .xadd(`${keyPrefix}audit`, 'MAXLEN', '~', auditMaxLength, '*', 'event', 'upload', 'user', user, 'key', upload.key, 'size', String(upload.size), 'etag', upload.etag)
+          .xadd(auditStreamKey(keyPrefix), 'MAXLEN', '~', auditMaxLength, '*', 'event', 'upload', 'user', user, 'key', upload.key, 'size', String(upload.size), 'etag', upload.etag)
           .exec()
         const failed = results?.find(([err]) => err)
         if (!results || failed) throw failed?.[0] ?? new Error('transaction aborted')
