@@ -8,6 +8,7 @@ import { createJwksResolver, createStaticKeyResolver } from './auth/key-resolver
 import { createLoginThrottle } from './auth/login-throttle.js'
 import { hashPassword, verifyPassword } from './auth/password.js'
 import { createTokenIssuer, createTokenVerifier, withVerifiedTokenCache } from './auth/tokens.js'
+import { createProviderTokens, memoryProviderTokenStore, redisProviderTokenStore } from './auth/provider-token.js'
 import { createUserStore, readUsersFile, type UserRecord } from './auth/user-store.js'
 import type { Env } from './config/load.js'
 import type { Config, LegacyCredentials } from './config/types.js'
@@ -27,6 +28,7 @@ import { ObjectStore } from './sandbox/object-store.js'
 import { startSandboxOss, type RunningSandboxOss } from './sandbox/oss-server.js'
 import { StsCredentialStore } from './sandbox/sts-credential-store.js'
 import { startSandboxSts, type RunningSandboxSts } from './sandbox/sts-server.js'
+import { isSandboxController } from './sandbox/control-auth.js'
 import { createAlibabaStsClient } from './sts/alibaba-client.js'
 import { createCircuitBreaker } from './sts/circuit-breaker.js'
 import { createCredentialCache } from './sts/credential-cache.js'
@@ -97,6 +99,8 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
         store: new StsCredentialStore(join(config.sandbox.dataDir, 'sts-credentials.json')),
         clock,
         rateLimitPerSecond: config.sandbox.stsRateLimitPerSecond,
+        maxSessionDurationSec: config.sts.maxSessionDurationSec,
+        isController: (headers) => isSandboxController(headers, root),
         host: config.server.host,
         port: config.sandbox.stsPort,
       })
@@ -177,6 +181,7 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
             secret,
             now,
             refreshRatio: config.sts.refreshRatio,
+            minServeRatio: config.sts.minServeRatio,
             lockMs: config.sts.deadlineMs + 2000,
             waitMs: config.sts.deadlineMs,
             onStoreError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'shared credential cache unavailable; calling STS directly'),
@@ -248,6 +253,12 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
     verifyPassword,
     dummyPasswordHash: await hashPassword(randomToken(16), config.auth.scryptLog2N),
     vendor,
+    providerTokens: createProviderTokens({
+      store: redis ? redisProviderTokenStore(redis, config.store.keyPrefix) : memoryProviderTokenStore(now),
+      now,
+      defaultTtlSec: config.sts.providerTokens.defaultTtlSec,
+      maxTtlSec: config.sts.providerTokens.maxTtlSec,
+    }),
     scopes,
     rolePolicies,
     health,

@@ -1,4 +1,6 @@
 import { connect } from 'node:net'
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startServerProcess, writeTestConfig, type ServerProcess } from '../helpers/process.js'
 
@@ -34,10 +36,15 @@ describe('the server as a real process (npm start)', () => {
   })
 
   it('drains in-flight requests on SIGTERM, then refuses new connections and exits 0', async () => {
-    const server = await startServerProcess(writeTestConfig())
+    const configPath = writeTestConfig()
+    const server = await startServerProcess(configPath)
     running.push(server)
     const token = await login(server.url)
-    await fetch(`${server.stsUrl}/__sandbox/faults`, { method: 'PUT', body: JSON.stringify({ mode: 'none', latencyMs: 800 }) })
+    // The control endpoint takes the sandbox's root credentials (HTTP Basic), which the test can read.
+    const root = JSON.parse(readFileSync(join(dirname(configPath), 'sandbox', 'root-credentials.json'), 'utf8')) as { accessKeyId: string; accessKeySecret: string }
+    const control = `Basic ${Buffer.from(`${root.accessKeyId}:${root.accessKeySecret}`).toString('base64')}`
+    expect((await fetch(`${server.stsUrl}/__sandbox/faults`, { method: 'PUT', body: JSON.stringify({ mode: 'none', latencyMs: 800 }) })).status).toBe(403)
+    expect((await fetch(`${server.stsUrl}/__sandbox/faults`, { method: 'PUT', headers: { authorization: control }, body: JSON.stringify({ mode: 'none', latencyMs: 800 }) })).status).toBe(200)
     const inflight = Promise.all(
       Array.from({ length: 20 }, (_, i) => fetch(`${server.url}/v1/sts?scope=${['read', 'write', 'read-write'][i % 3]}`, { headers: { authorization: `Bearer ${token}` } })),
     )
