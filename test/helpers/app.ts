@@ -58,7 +58,8 @@ export async function buildTestApp(patch: ConfigPatch = {}, env: Record<string, 
   let offset = 0
   const clock = () => new Date(Date.now() + offset)
   const logger = createLogger(captureStream(), 'debug')
-  const { deps, sandboxSts, sandboxOss, redis } = await buildDeps({ config, env: { OSSVEND_JWT_SECRET: 'test-secret-test-secret-test-secret!', ...env }, logger, clock })
+  const built = await buildDeps({ config, env: { OSSVEND_JWT_SECRET: 'test-secret-test-secret-test-secret!', ...env }, logger, clock })
+  const { deps, sandboxSts, sandboxOss } = built
   return {
     app: createApp(deps),
     deps,
@@ -68,11 +69,8 @@ export async function buildTestApp(patch: ConfigPatch = {}, env: Record<string, 
     advance: (ms) => {
       offset += ms
     },
-    close: async () => {
-      await sandboxSts?.close()
-      await sandboxOss?.close()
-      await redis?.close()
-    },
+    // The sandbox listeners and the shared store (Redis), when there is one.
+    close: () => built.close(),
   }
 }
 
