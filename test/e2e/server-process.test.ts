@@ -23,16 +23,22 @@ describe('the server as a real process (npm start)', () => {
     expect(server.lines[1]).toMatch(/^sandbox sts on http:\/\/127\.0\.0\.1:\d+$/)
     expect(server.lines[2]).toMatch(/^sandbox oss on http:\/\/127\.0\.0\.1:\d+$/)
     const token = await login(server.url)
-    const res = await fetch(`${server.url}/v1/sts?scope=read&access_token=${token}`)
+    // What a mobile app does: get a provider URL (narrow token) and hand it to its SDK's provider.
+    const issued = await fetch(`${server.url}/v1/sts/provider-url`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ scope: 'read' }) })
+    expect(issued.status).toBe(201)
+    const providerUrl = ((await issued.json()) as { url: string }).url
+    expect(providerUrl.startsWith(`${server.url}/v1/sts?`)).toBe(true)
+    const res = await fetch(providerUrl)
     expect(res.status).toBe(200)
     const body = (await res.json()) as Record<string, unknown>
-    expect(body).toMatchObject({ StatusCode: 200, Prefix: 'alice/', AccessKeyId: expect.stringMatching(/^STS\./) })
+    expect(body).toMatchObject({ StatusCode: 200, Placement: { Prefix: 'alice/' }, AccessKeyId: expect.stringMatching(/^STS\./) })
     server.child.kill('SIGTERM')
     expect(await server.exited()).toBe(0)
     const logs = server.stderr.join('') + server.lines.join('\n')
     expect(logs).not.toContain(body.AccessKeySecret as string)
     expect(logs).not.toContain(body.SecurityToken as string)
     expect(logs).not.toContain(token)
+    expect(logs).not.toContain(new URL(providerUrl).searchParams.get('access_token'))
   })
 
   it('drains in-flight requests on SIGTERM, then refuses new connections and exits 0', async () => {
