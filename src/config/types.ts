@@ -50,7 +50,7 @@ export interface Config {
     readonly roleArn: string
     /** DurationSeconds asked of AssumeRole (3600, STS's default), at most `maxSessionDurationSec`. */
     readonly durationSec: number
-    /** The role's MaxSessionDuration in RAM (3600–43200); the sandbox STS enforces it. */
+    /** The role's MaxSessionDuration in RAM (3600 to 43200); the sandbox STS enforces it. */
     readonly maxSessionDurationSec: number
     readonly endpoint?: string
     /** Refresh once less than this share of the lifetime remains. */

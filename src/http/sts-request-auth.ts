@@ -6,7 +6,7 @@ import { requireAuth } from './auth-middleware.js'
 
 /**
  * The HTTP clients the mobile SDKs' `OSSAuthCredentialsProvider` use, when nothing else tells:
- * Android's HttpURLConnection (`Dalvik/…`, or okhttp) and iOS's NSURLSession (`… CFNetwork/…`).
+ * Android's HttpURLConnection (`Dalvik/...`, or okhttp) and iOS's NSURLSession (`... CFNetwork/...`).
  */
 const MOBILE_USER_AGENT = /^Dalvik\/|^okhttp\/|\bCFNetwork\/|aliyun-sdk-(android|ios)/
 
@@ -38,7 +38,7 @@ export interface StsAuthOptions {
 
 /**
  * Authentication for GET /v1/sts: a session token in `Authorization: Bearer`, or a provider token
- * (`ovpt_…`, good for this route and one scope only) as `?access_token=`. A session token in the
+ * (`ovpt_...`, good for this route and one scope only) as `?access_token=`. A session token in the
  * URL is refused unless configured, because URLs end up in logs and crash reports.
  */
 export function stsAuth(options: StsAuthOptions): RequestHandler {

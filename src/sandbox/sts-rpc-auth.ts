@@ -34,7 +34,7 @@ export function looksLikeRpc(params: ReadonlyMap<string, string>): boolean {
 /**
  * Checks an RPC call's signature with the caller's secret; the timestamp, nonce and action are
  * checked by the server as for ACS3. Error codes are STS's: a missing parameter names itself
- * (`MissingTimestamp`), a bad one is `…Invalid`/`InvalidTimeStamp.Format`, a wrong signature is
+ * (`MissingTimestamp`), a bad one is `Invalid...` (`InvalidTimeStamp.Format`), a wrong signature is
  * `SignatureDoesNotMatch` with the server's string to sign (clients compare it with theirs).
  */
 export function authenticateRpc(
