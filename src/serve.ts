@@ -314,7 +314,8 @@ function isIpEndpoint(endpoint: string | undefined): boolean {
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const { deps, sandboxSts, sandboxOss, redis, setPublicUrl } = await buildDeps(options)
   const app = createApp(deps)
-  const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, app)
+  // Node enforces both timeouts only when it checks (every 30 s by default); check every second.
+  const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 }, app)
   server.keepAliveTimeout = 5_000
   await new Promise<void>((resolve) => server.listen(options.config.server.port, options.config.server.host, resolve))
   const { port } = server.address() as AddressInfo
