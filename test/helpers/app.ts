@@ -58,7 +58,7 @@ export async function buildTestApp(patch: ConfigPatch = {}, env: Record<string, 
   let offset = 0
   const clock = () => new Date(Date.now() + offset)
   const logger = createLogger(captureStream(), 'debug')
-  const { deps, sandboxSts, sandboxOss } = await buildDeps({ config, env: { OSSVEND_JWT_SECRET: 'test-secret-test-secret-test-secret!', ...env }, logger, clock })
+  const { deps, sandboxSts, sandboxOss, redis } = await buildDeps({ config, env: { OSSVEND_JWT_SECRET: 'test-secret-test-secret-test-secret!', ...env }, logger, clock })
   return {
     app: createApp(deps),
     deps,
@@ -71,6 +71,7 @@ export async function buildTestApp(patch: ConfigPatch = {}, env: Record<string, 
     close: async () => {
       await sandboxSts?.close()
       await sandboxOss?.close()
+      await redis?.close()
     },
   }
 }
