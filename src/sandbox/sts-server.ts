@@ -5,7 +5,7 @@ import { toStsTimestamp, type Clock } from '../lib/clock.js'
 import { randomHex, randomToken } from '../lib/crypto.js'
 import { authenticateAcs3, hasAcs3Authorization, type SignedCall } from './sts-acs3-auth.js'
 import { authenticateRpc, looksLikeRpc, rpcParameters } from './sts-rpc-auth.js'
-import { StsFailure, actionNotFound, nonceUsed, timestampExpired } from './sts-failure.js'
+import { StsFailure, accessKeyNotFound, actionNotFound, nonceUsed, timestampExpired } from './sts-failure.js'
 import { sendSts, type StsFormat } from './sts-response.js'
 import type { StsCredentialStore } from './sts-credential-store.js'
 import { StsFaults, type StsFaultSettings } from './sts-faults.js'
@@ -45,12 +45,14 @@ const ROLE_ARN = /^acs:ram::([0-9]+):role\/([A-Za-z0-9._-]+)$/
 const SESSION_NAME = /^[A-Za-z0-9.@_-]{2,64}$/
 
 /**
- * A local STS that behaves like the real one where ossvend depends on it: it verifies the
- * ACS3-HMAC-SHA256 signature of every call (stale dates and replayed nonces refused), applies
- * AssumeRole's parameter rules (RoleArn, RoleSessionName, DurationSeconds, Policy length and
- * grammar), limits each account's call rate, and answers with STS's JSON shapes for success and
- * error. Faults (latency, 5xx, throttling, dropped connections, hangs, malformed bodies) can be
- * switched on for tests, in-process or at `PUT /__sandbox/faults`.
+ * A local STS that behaves like the real one where its clients depend on it: it verifies every
+ * call's signature in either style STS takes, ACS3-HMAC-SHA256 (`sts-acs3-auth.ts`) or RPC
+ * HMAC-SHA1 (`sts-rpc-auth.ts`), refuses stale times and replayed nonces, applies AssumeRole's
+ * parameter rules (RoleArn, RoleSessionName, DurationSeconds up to the role's maximum, Policy
+ * length and grammar), limits each account's call rate, and answers with STS's shapes for success
+ * and error (JSON, or XML for an RPC `Format=XML`). Faults (latency, 5xx, throttling, dropped
+ * connections, hangs, malformed bodies) can be switched on for tests, in-process or by the
+ * sandbox's controller at `PUT /__sandbox/faults`.
  */
 export function createSandboxSts(options: SandboxStsOptions) {
   const faults = options.faults ?? new StsFaults()
@@ -132,10 +134,14 @@ export function createSandboxSts(options: SandboxStsOptions) {
   /** The checks both styles share: the account, the request time, the nonce, the action. */
   function authenticate(call: SignedCall): { account: string } {
     const account = options.accounts.get(call.accessKeyId)
-    if (!account) throw new StsFailure(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.')
+    if (!account) throw accessKeyNotFound()
     const now = options.clock().getTime()
     if (Number.isNaN(call.dateMs) || Math.abs(now - call.dateMs) > MAX_CLOCK_SKEW_MS) throw timestampExpired()
-    for (const [n, at] of nonces) if (at < now - NONCE_TTL_MS) nonces.delete(n)
+    // Nonces are kept in arrival order: the stale ones are at the front.
+    for (const [n, at] of nonces) {
+      if (at >= now - NONCE_TTL_MS) break
+      nonces.delete(n)
+    }
     const nonceKey = `${call.accessKeyId}\u0000${call.nonce}`
     if (nonces.has(nonceKey)) throw nonceUsed()
     nonces.set(nonceKey, now)

@@ -46,6 +46,23 @@ describe('config', () => {
     )
   })
 
+  it('bounds the credential lifetime by the role maximum, and defaults the provider tokens and the URL switches', async () => {
+    const shipped = await loadConfig({ path: join(ROOT, 'config.json'), env: {} })
+    expect(shipped.sts).toMatchObject({ durationSec: 3600, maxSessionDurationSec: 3600 })
+    const config = parseConfig(valid, '/x/config.json', {})
+    expect(config.sts).toMatchObject({ maxSessionDurationSec: 3600, acceptSessionTokenInUrl: false, flatPlacement: false, providerTokens: { defaultTtlSec: 86400, maxTtlSec: 604800 } })
+    // A config from before the setting: the duration it asks for is taken as the role's maximum.
+    expect(parseConfig({ ...valid, sts: { durationSec: 7200 } }, '/x/c.json', {}).sts.maxSessionDurationSec).toBe(7200)
+    expect(parseConfig({ ...valid, sts: { durationSec: 43200, maxSessionDurationSec: 43200 } }, '/x/c.json', {}).sts.durationSec).toBe(43200)
+    expect(() => parseConfig({ ...valid, sts: { durationSec: 7200, maxSessionDurationSec: 3600 } }, '/x/c.json', {})).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ pointer: '/sts/durationSec', code: 'config.duration' })] }),
+    )
+    expect(() => parseConfig({ ...valid, sts: { maxSessionDurationSec: 1800 } }, '/x/c.json', {})).toThrow(ConfigInvalidError)
+    expect(() => parseConfig({ ...valid, sts: { providerTokens: { defaultTtlSec: 700000, maxTtlSec: 600000 } } }, '/x/c.json', {})).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ pointer: '/sts/providerTokens/defaultTtlSec' })] }),
+    )
+  })
+
   it('reads the official sample server config as a migration path, with warnings and the secret kept apart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ossvend-legacy-'))
     const path = join(dir, 'config.json')
