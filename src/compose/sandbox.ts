@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config } from '../config/types.js'
 import type { Clock } from '../lib/clock.js'
@@ -96,7 +96,7 @@ export async function loadSandboxRoot(dataDir: string): Promise<SandboxRoot> {
   } catch {
     const root = { accessKeyId: `SBX${randomHex(10).toUpperCase()}`, accessKeySecret: randomToken(24) }
     await mkdir(dataDir, { recursive: true })
-    await writeFile(file, JSON.stringify(root), { mode: 0o600, flag: 'wx' }).catch(() => undefined)
+    await createOnce(file, JSON.stringify(root))
     return JSON.parse(await readFile(file, 'utf8')) as SandboxRoot
   }
 }
@@ -110,9 +110,21 @@ async function loadSandboxCallbackKey(dataDir: string): Promise<{ privateKey: Ke
   } catch {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
     await mkdir(dataDir, { recursive: true })
-    await writeFile(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' }).catch(() => undefined)
+    await createOnce(file, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString())
     pem = await readFile(file, 'utf8')
   }
   const privateKey = createPrivateKey(pem)
   return { privateKey, publicKeyPem: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString() }
+}
+
+/**
+ * Creates `file` with `content` unless it exists: written whole to a file of its own, then linked
+ * into place, so instances starting together on one folder never read a half-written key, and the
+ * first link wins.
+ */
+async function createOnce(file: string, content: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomHex(4)}.tmp`
+  await writeFile(tmp, content, { mode: 0o600 })
+  await link(tmp, file).catch(() => undefined)
+  await unlink(tmp).catch(() => undefined)
 }
