@@ -42,6 +42,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo, signals: 
   io.stdout(`ossvend listening on ${running.url}\n`)
   if (running.sandboxSts) io.stdout(`sandbox sts on ${running.sandboxSts.url}\n`)
   if (running.sandboxOss) io.stdout(`sandbox oss on ${running.sandboxOss.url}\n`)
+  if (running.sandboxOss) io.stdout(`sandbox control token ${running.sandboxOss.controlToken}\n`)
 
   return new Promise<number>((done) => {
     let received = 0
