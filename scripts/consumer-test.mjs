@@ -183,11 +183,23 @@ await run('ossvend serve from the package: page and assets answer 200, nothing w
     const html = await page.text()
     const refs = [...html.matchAll(/(?:src|href)="([^"#]+)"/g)].map((m) => m[1]).filter((r) => !/^[a-z]+:/.test(r))
     assert(refs.length >= 3, `the page references ${refs.length} assets`)
-    for (const ref of refs) {
-      const asset = await fetch(new URL(ref, `${base}/`))
-      assert(asset.status === 200, `${ref}: ${asset.status}`)
-      await asset.arrayBuffer()
+    // Every asset the page references, and every module those scripts import, recursively.
+    const queue = refs.map((ref) => new URL(ref, `${base}/`).href)
+    const seen = new Set()
+    while (queue.length > 0) {
+      const url = queue.shift()
+      if (seen.has(url)) continue
+      seen.add(url)
+      const asset = await fetch(url)
+      assert(asset.status === 200, `${url}: ${asset.status}`)
+      const body = await asset.text()
+      if (/javascript/.test(asset.headers.get('content-type') ?? '') && !url.endsWith('.min.js')) {
+        for (const m of body.matchAll(/(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|^import\s*['"]([^'"]+)['"]/gm)) {
+          queue.push(new URL(m[1] ?? m[2], url).href)
+        }
+      }
     }
+    assert(seen.size > refs.length, `no module imports followed (${[...seen].join(', ')})`)
     const health = await fetch(`${base}/healthz`)
     assert(health.status === 200, `healthz ${health.status}`)
   } finally {

@@ -13,6 +13,8 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   'app.css': { file: fileURLToPath(new URL('app.css', ASSET_DIR)), type: 'text/css; charset=utf-8' },
   // The same CRC-64 code the server uses, built to plain ESM: the page checks uploads with it.
   'crc64.js': { file: firstExisting([new URL('oss/crc64.js', HERE), new URL('../dist/oss/crc64.js', HERE)]), type: 'text/javascript; charset=utf-8' },
+  // crc64.js imports it (relative to /assets/).
+  'crc64-wasm.js': { file: firstExisting([new URL('oss/crc64-wasm.js', HERE), new URL('../dist/oss/crc64-wasm.js', HERE)]), type: 'text/javascript; charset=utf-8' },
   'aliyun-oss-sdk.min.js': { file: firstExisting([new URL('aliyun-oss-sdk.min.js', ASSET_DIR), 'ali-oss/dist/aliyun-oss-sdk.min.js']), type: 'text/javascript; charset=utf-8' },
 }
 
