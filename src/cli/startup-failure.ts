@@ -35,7 +35,7 @@ export function describeStartupFailure(err: unknown, config: Config | undefined)
 function documentLines(source: string, what: string, issues: readonly Issue[]): string {
   const issueText = (i: Issue) => `${i.pointer || '/'} ${i.code}: ${i.message}`
   const [only] = issues
-  if (issues.length === 1 && only) return `ossvend: ${source}${only.pointer ? ` ${only.pointer}` : ''}: ${only.message} (invalid ${what}: ${only.code})`
+  if (issues.length === 1 && only) return `ossvend: ${source}: ${only.pointer ? `${only.pointer} ` : ''}${only.code}: ${only.message}`
   return `ossvend: ${source}: invalid ${what} (${issues.length} issues)\n${issues.map((i) => `  ${issueText(i)}\n`).join('').trimEnd()}`
 }
 
