@@ -189,6 +189,7 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
     store: {
       ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : input.store?.redisUrl ? { redisUrl: input.store.redisUrl } : {}),
       keyPrefix: input.store?.keyPrefix ?? 'ossvend:',
+      dataDir: resolve(base, input.store?.dataDir ?? '.data'),
     },
     policies: {
       scopes: Object.fromEntries(Object.entries(input.policies.scopes).map(([k, v]) => [k, resolve(base, v)])),

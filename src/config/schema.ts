@@ -142,6 +142,7 @@ export const CONFIG_SCHEMA = {
       properties: {
         redisUrl: { type: 'string', pattern: '^rediss?://' },
         keyPrefix: { type: 'string', pattern: '^[A-Za-z0-9:_-]{1,64}$' },
+        dataDir: { type: 'string', minLength: 1 },
       },
     },
     policies: {

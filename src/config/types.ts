@@ -92,6 +92,8 @@ export interface Config {
     /** From REDIS_URL or config.json; may hold a password, so it is never logged. */
     readonly redisUrl?: string
     readonly keyPrefix: string
+    /** Without Redis: where state that must outlive a restart is kept (used callback tickets). */
+    readonly dataDir: string
   }
   readonly policies: {
     /** Scope name to absolute template path. */
