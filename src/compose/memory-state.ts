@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { createMemoryUploadLog } from '../grant/uploads.js'
 import { memoryUserLimiter } from '../http/user-rate-limit.js'
+import { memoryProviderTokenStore } from '../auth/provider-token.js'
 import type { StateStore } from './state-store.js'
 
 /** Everything in this process: the default for one instance. */
@@ -14,6 +15,7 @@ export function createMemoryState(options: { userRequestsPerMinute: number; now:
     uploads: createMemoryUploadLog(options.now, { claimsFile: join(options.dataDir, 'callback-claims.log') }),
     audit: () => undefined,
     sharedCredentials: undefined,
+    providerTokens: memoryProviderTokenStore(options.now),
     close: async () => undefined,
   }
 }
