@@ -92,6 +92,8 @@ export interface Config {
     readonly callback: boolean
     /** The upload page sends files at least this large in parts, with STS credentials. */
     readonly multipartThresholdBytes: number
+    /** `x-oss-process` operations a signed GET may carry (`resize`, or qualified `video/snapshot`). */
+    readonly processOperations: readonly string[]
   }
   readonly sandbox: {
     readonly stsPort: number
