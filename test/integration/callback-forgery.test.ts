@@ -38,9 +38,10 @@ beforeAll(async () => {
 afterAll(() => server.close())
 
 async function client() {
-  const sts = (await api('/v1/sts?scope=read-write')) as Record<string, string>
+  const sts = (await api('/v1/sts?scope=read-write')) as Record<string, string> & { Placement: Record<string, string> }
   rememberSecrets(sts.AccessKeySecret, sts.SecurityToken)
-  return new OSS({ accessKeyId: sts.AccessKeyId, accessKeySecret: sts.AccessKeySecret, stsToken: sts.SecurityToken, endpoint: sts.Endpoint, bucket: sts.Bucket, region: `oss-${sts.Region}`, secure: false })
+  const { Endpoint, Bucket, Region } = sts.Placement
+  return new OSS({ accessKeyId: sts.AccessKeyId, accessKeySecret: sts.AccessKeySecret, stsToken: sts.SecurityToken, endpoint: Endpoint, bucket: Bucket, region: `oss-${Region}`, secure: false })
 }
 
 /** A ticket of one's own, as any user gets with every form. */
