@@ -6,6 +6,7 @@ import type { Env } from './config/load.js'
 import type { Config, LegacyCredentials } from './config/types.js'
 import { createIdentity } from './compose/identity.js'
 import { startSandbox, type RunningSandbox } from './compose/sandbox.js'
+import { localhostSubdomainsResolve } from './sandbox/oss/advertised-endpoint.js'
 import { loadServerSecret } from './compose/secret.js'
 import { createStateStore, type StateStore } from './compose/state-store.js'
 import { createStsClient, isSandbox } from './compose/sts-client.js'
@@ -87,6 +88,9 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
         })
       : undefined
     if (sandbox) opened.push(sandbox)
+    if (sandbox && !(await localhostSubdomainsResolve(config.oss.bucket))) {
+      logger.warn(`${config.oss.bucket}.localhost does not resolve to loopback here, so Node clients cannot reach the sandbox OSS at ${sandbox.oss.endpoint}; install nss-myhostname (Debian: apt-get install libnss-myhostname)`)
+    }
     const identity = await createIdentity({ config, secret, clock, sandbox: sandboxMode })
     const sts = options.stsClient ?? createStsClient({ config, env, ...(options.legacyCredentials ? { legacyCredentials: options.legacyCredentials } : {}), ...(sandbox ? { sandbox } : {}) })
     const deps = wire({ config, logger, clock, now, secret, scopes, rolePolicies, state, sandbox, identity, sts, publicUrl: ownPublicUrl })
@@ -154,9 +158,9 @@ function wire(parts: Parts): AppDeps {
     scopes: parts.scopes,
     rolePolicies: parts.rolePolicies,
     health,
-    ossEndpoint: sandbox?.oss.url ?? ossEndpoint,
+    ossEndpoint: sandbox?.oss.endpoint ?? ossEndpoint,
     ossSigningEndpoint: sandbox
-      ? { url: sandbox.oss.url, style: 'path' }
+      ? { url: sandbox.oss.endpoint, style: 'virtual' }
       : { url: ossEndpoint, style: isIpEndpoint(config.oss.endpoint) ? 'path' : 'virtual' },
     publicUrl: parts.publicUrl,
     audit: state.audit,

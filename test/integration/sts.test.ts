@@ -39,7 +39,7 @@ describe('GET /v1/sts', () => {
       Expiration: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
       Bucket: 'app-base-oss',
       Region: 'cn-hangzhou',
-      Endpoint: t.oss.url,
+      Endpoint: t.oss.endpoint,
       Prefix: 'alice/',
       Scope: 'read',
     })

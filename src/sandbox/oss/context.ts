@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { KeyObject } from 'node:crypto'
+import type { Readable } from 'node:stream'
 import type { CredentialLookup, ReceivedRequest } from '../../oss/verify.js'
 import type { PolicyLayers } from '../../policy/authorize.js'
 import type { OperationParams } from '../../policy/operations.js'
@@ -70,6 +71,8 @@ export interface OssCall {
   /** Throws AccessDenied unless the engine allows the operation for this caller. */
   readonly authorize: Authorize
   has(name: string): boolean
+  /** The request body as the operation stores it (aws-chunked decoded, checksums checked). */
+  body(): Readable
 }
 
 /** An entry of the route table: the first whose `matches` holds handles the request. */

@@ -27,7 +27,7 @@ async function uploadPart(call: OssCall): Promise<void> {
   const partNumber = Number(call.r.query.partNumber)
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) throw new OssFailure('InvalidArgument', 'Part number must be an integer between 1 and 10000.')
   call.authorize('UploadPart', { key: call.target.key })
-  const part = await call.sandbox.store.uploadPart(upload.id, partNumber, call.req, call.r.headers['content-md5'])
+  const part = await call.sandbox.store.uploadPart(upload.id, partNumber, call.body(), call.r.headers['content-md5'])
   call.res.setHeader('ETag', part.etag)
   call.res.setHeader('x-oss-hash-crc64ecma', part.crc64)
   sendEmpty(call.res, 200)
@@ -52,7 +52,7 @@ async function complete(call: OssCall): Promise<void> {
   const { sandbox, target: t, r, req, res } = call
   const upload = uploadOf(call)
   call.authorize('CompleteMultipartUpload', { key: t.key })
-  const xml = parseXml(await readAll(req, 1024 * 1024)) as { CompleteMultipartUpload?: { Part?: unknown } }
+  const xml = parseXml(await readAll(call.body(), 1024 * 1024)) as { CompleteMultipartUpload?: { Part?: unknown } }
   const listed = toArray(xml.CompleteMultipartUpload?.Part).map((p) => {
     const part = p as { PartNumber?: unknown; ETag?: unknown }
     return { partNumber: Number(part.PartNumber), etag: String(part.ETag ?? '') }

@@ -18,7 +18,7 @@ async function putObject(call: OssCall): Promise<void> {
   const { sandbox, r, target: t, req, res } = call
   const meta = sandbox.store.head(t.bucket, t.key)
   call.authorize('PutObject', { key: t.key, tagging: r.headers['x-oss-tagging'] !== undefined }, meta)
-  const saved = await sandbox.store.put(t.bucket, t.key, req, {
+  const saved = await sandbox.store.put(t.bucket, t.key, call.body(), {
     ...putOptionsFrom(r.headers, call.now),
     ...(r.headers['content-md5'] ? { contentMd5: r.headers['content-md5'] } : {}),
     ...(sandbox.options.maxObjectBytes ? { maxBytes: sandbox.options.maxObjectBytes } : {}),

@@ -158,9 +158,6 @@ async function uploadInParts(file, item) {
     bucket: sts.Bucket,
     region: `oss-${sts.Region}`,
     secure: sts.Endpoint.startsWith('https'),
-    // An IP or localhost endpoint (the sandbox) needs path style; ali-oss's browser build does not
-    // switch to it by itself as the Node build does.
-    sldEnable: /^https?:\/\/(\d+\.\d+\.\d+\.\d+|localhost|\[)/.test(sts.Endpoint),
     retryMax: 3,
   })
   const key = `${sts.Prefix}web/${file.name}`
