@@ -93,7 +93,9 @@ export function verifyPostForm(upload: PostUpload, lookup: CredentialLookup, now
       if (!named.has(required)) return fail('InvalidPolicyDocument', `The policy must include ${required}.`)
     }
   }
-  if (token !== undefined && !named.has('x-oss-security-token')) return fail('InvalidPolicyDocument', 'The policy must include x-oss-security-token.')
+  // V4 policies must name the token; V1 forms (Alibaba's web samples, ali-oss) carry it as a
+  // plain field that the policy need not mention, and OSS accepts them.
+  if (version === 'v4' && token !== undefined && !named.has('x-oss-security-token')) return fail('InvalidPolicyDocument', 'The policy must include x-oss-security-token.')
   return { ok: true, anonymous: false, key, accessKeyId, version }
 }
 

@@ -87,6 +87,19 @@ describe('@aws-sdk/client-s3 against the sandbox OSS (virtual-hosted, as configu
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat([first, last]))).toBe(true)
   })
 
+  it('refuses parts listed out of order (InvalidPartOrder) and an unknown upload (NoSuchUpload)', async () => {
+    const s3 = s3For(alice)
+    const key = 'alice/s3/order.bin'
+    const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: alice.bucket, Key: key }))
+    const body = Buffer.alloc(100 * 1024, 3)
+    const p1 = await s3.send(new UploadPartCommand({ Bucket: alice.bucket, Key: key, UploadId: created.UploadId, PartNumber: 1, Body: body }))
+    const p2 = await s3.send(new UploadPartCommand({ Bucket: alice.bucket, Key: key, UploadId: created.UploadId, PartNumber: 2, Body: body }))
+    const complete = (uploadId: string | undefined, parts: { PartNumber: number; ETag: string | undefined }[]) =>
+      outcome(s3.send(new CompleteMultipartUploadCommand({ Bucket: alice.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } })))
+    expect(await complete(created.UploadId, [{ PartNumber: 2, ETag: p2.ETag }, { PartNumber: 1, ETag: p1.ETag }])).toBe('InvalidPartOrder 400')
+    expect(await complete('NOSUCHUPLOAD', [{ PartNumber: 1, ETag: p1.ETag }])).toBe('NoSuchUpload 404')
+  })
+
   it('works path-style too (forcePathStyle)', async () => {
     const s3 = s3For(alice, { forcePathStyle: true })
     await s3.send(new PutObjectCommand({ Bucket: alice.bucket, Key: 'alice/s3/path.txt', Body: 'path style' }))

@@ -47,6 +47,7 @@ export function sendError(res: ServerResponse, err: unknown, requestId: string):
   } else if (err instanceof StoreError) {
     code = err.ossCode
     message = err.message
+    for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value)
   } else {
     res.statusCode = 500
     res.end()

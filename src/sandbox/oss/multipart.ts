@@ -3,12 +3,13 @@ import type { MultipartUpload } from '../object-store.js'
 import type { OssCall, OssRoute } from './context.js'
 import { methodNotAllowed, OssFailure } from './failure.js'
 import { parseXml, readAll, sendEmpty, sendXml, toArray } from './http-io.js'
-import { putOptionsFrom, setObjectHeaders } from './object-headers.js'
+import { aclOf, putOptionsFrom, setObjectHeaders } from './object-headers.js'
 import { answerCallback, decodeCallbackVars } from './upload-callback.js'
 
 async function initiate(call: OssCall): Promise<void> {
   const { sandbox, target: t } = call
   call.authorize('InitiateMultipartUpload', { key: t.key })
+  if (aclOf(call.r.headers)) call.authorize('PutObjectAcl', { key: t.key }, sandbox.store.head(t.bucket, t.key))
   const id = await sandbox.store.initiateMultipart(t.bucket, t.key, putOptionsFrom(call.r.headers, call.now))
   sendXml(call.res, 200, xmlDocument('InitiateMultipartUploadResult', xmlElements([['Bucket', t.bucket], ['Key', t.key], ['UploadId', id]])))
 }
