@@ -85,6 +85,7 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
           rolePolicies,
           // Browsers upload straight to the sandbox from the configured origins and from ossvend's own page.
           corsOrigins: () => [...config.server.corsOrigins, ownPublicUrl()],
+          callbackHosts: () => [new URL(ownPublicUrl()).host, ...config.sandbox.callbackHosts],
         })
       : undefined
     if (sandbox) opened.push(sandbox)
@@ -167,8 +168,9 @@ function wire(parts: Parts): AppDeps {
     uploads: state.uploads,
     ticketSecret: createHash('sha256').update('ossvend upload ticket\u0000').update(parts.secret).digest(),
     fetchCallbackKey: createPublicKeyFetcher(),
-    // In sandbox mode the sandbox signs callbacks too, with a key served over http by itself.
-    callbackKeyRules: sandbox ? { ...OSS_PUBLIC_KEY_HOSTS, httpHosts: [new URL(sandbox.oss.url).host] } : OSS_PUBLIC_KEY_HOSTS,
+    // In sandbox mode the sandbox signs callbacks too, with a key served over http by itself at a
+    // URL no user can write (never any other URL on its host: objects live there).
+    callbackKeyRules: sandbox ? { ...OSS_PUBLIC_KEY_HOSTS, httpUrls: [sandbox.oss.callbackKeyUrl] } : OSS_PUBLIC_KEY_HOSTS,
   }
 }
 

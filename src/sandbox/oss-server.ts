@@ -14,7 +14,7 @@ import { xmlDocument, xmlElements } from './oss-xml.js'
 import { advertisedEndpoint } from './oss/advertised-endpoint.js'
 import { authenticate } from './oss/authenticate.js'
 import type { Authorize, OssCall, Sandbox, SandboxOssOptions } from './oss/context.js'
-import { handleControl } from './oss/control.js'
+import { CALLBACK_KEY_PATH, handleControl } from './oss/control.js'
 import { noSuchBucket, OssFailure } from './oss/failure.js'
 import { header, sendError, sendXml } from './oss/http-io.js'
 import { isPostObject, postObject } from './oss/post-object.js'
@@ -166,6 +166,8 @@ export interface RunningSandboxOss {
   readonly url: string
   /** What clients are given as the OSS endpoint (a host name: see advertised-endpoint.ts). */
   readonly endpoint: string
+  /** Where the callback signatures' public key is served: a path no bucket or object can take. */
+  readonly callbackKeyUrl: string
   /** Opens `/__sandbox/clock` (and the sandbox STS's `/__sandbox/faults`); printed at start-up. */
   readonly controlToken: string
   close(): Promise<void>
@@ -194,6 +196,7 @@ export async function startSandboxOss(options: SandboxOssOptions & { host?: stri
     server,
     url: selfUrl,
     endpoint: advertisedEndpoint(port),
+    callbackKeyUrl: `${selfUrl}${CALLBACK_KEY_PATH}`,
     controlToken: sandboxControlToken(options.root),
     close: () =>
       new Promise<void>((resolve) => {

@@ -29,6 +29,12 @@ export interface SandboxOssOptions {
   readonly callbackKey?: { readonly privateKey: KeyObject; readonly publicKeyPem: string }
   /** The sandbox's own base URL, once it listens (for the key URL in callbacks). */
   readonly selfUrl?: () => string
+  /**
+   * The `host[:port]`s upload callbacks may go to (ossvend's own public URL and
+   * `sandbox.callbackHosts`); read per request. Real OSS cannot reach this machine's loopback,
+   * so the sandbox calls nothing else (no SSRF through `callbackUrl`). None: no callbacks at all.
+   */
+  readonly callbackHosts?: () => readonly string[]
 }
 
 /** Where the sandbox's time goes, for bench/sandbox: all requests, signatures, the policy engine. */
