@@ -90,7 +90,9 @@ export function verifyPostForm(upload: PostUpload, lookup: CredentialLookup, now
     const problem = checkCondition(condition, fields, upload, named)
     if (problem) return problem
   }
-  const extra = [...fields.keys()].find((name) => name.startsWith('x-oss-') && name !== 'x-oss-signature' && !named.has(name))
+  // The security token is a credential, checked above against the AccessKey; V1 forms (Alibaba's
+  // web samples, ali-oss) send it without naming it in the policy, and OSS accepts them.
+  const extra = [...fields.keys()].find((name) => name.startsWith('x-oss-') && name !== 'x-oss-signature' && name !== 'x-oss-security-token' && !named.has(name))
   if (extra !== undefined) return policyFailed(`Extra input fields: ${extra}`)
   if (version === 'v4') {
     for (const required of ['x-oss-signature-version', 'x-oss-credential', 'x-oss-date']) {
