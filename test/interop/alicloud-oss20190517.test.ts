@@ -1,9 +1,13 @@
 import { Readable } from 'node:stream'
 import * as $OpenApi from '@alicloud/openapi-client'
-import OssClient, * as $Oss from '@alicloud/oss20190517'
+import OssSdk, * as $Oss from '@alicloud/oss20190517'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, DEMO, type TestApp } from '../helpers/app.js'
 import { vend, type Vended } from './vend.js'
+
+// CommonJS with `exports.default`: imported from ESM, the class sits one level down.
+const OssClient = ((OssSdk as unknown as { default?: unknown }).default ?? OssSdk) as typeof OssSdk.default
+type OssClient = InstanceType<typeof OssClient>
 
 let t: TestApp
 let alice: Vended
