@@ -89,7 +89,7 @@ export function createSandboxOss(options: SandboxOssOptions) {
     const origin = header(req, 'origin')
     if (allowed(origin)) {
       res.setHeader('Access-Control-Allow-Origin', origin as string)
-      res.setHeader('Access-Control-Expose-Headers', 'ETag, x-oss-request-id, x-oss-hash-crc64ecma, x-oss-version-id')
+      res.setHeader('Access-Control-Expose-Headers', 'ETag, x-oss-request-id, x-oss-hash-crc64ecma, x-oss-version-id, x-oss-next-append-position, x-oss-object-type')
       res.setHeader('Vary', 'Origin')
     }
     try {
