@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import { crc32 } from 'node:zlib'
 import { Readable } from 'node:stream'
 import {
   CompleteMultipartUploadCommand,
@@ -14,6 +16,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { canonicalRequestSigV4, signatureSigV4 } from '../../src/oss/verify-sigv4.js'
 import { buildTestApp, DEMO, type TestApp } from '../helpers/app.js'
 import { vend, type Vended } from './vend.js'
 
@@ -164,5 +167,50 @@ describe('S3 clients are refused as OSS refuses them', () => {
       t.advance(-3 * 3600_000)
     }
     expect(t.oss.server.listening).toBe(true)
+  })
+})
+
+describe('S3 bodies are checked against what was signed and the checksums sent', () => {
+  /** A PutObject signed by hand (AWS SigV4), its body possibly not what was signed. */
+  async function rawPut(key: string, signedHash: string, body: Buffer, extra: Record<string, string> = {}) {
+    const host = new URL(alice.endpoint.replace('//', `//${alice.bucket}.`)).host
+    const datetime = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')
+    const headers: Record<string, string> = { host, 'x-amz-date': datetime, 'x-amz-content-sha256': signedHash, 'x-amz-security-token': alice.securityToken, ...extra }
+    const signed = Object.keys(headers).sort()
+    const rawPath = `/${key}`
+    const canonical = canonicalRequestSigV4({ method: 'PUT', rawPath, query: {}, headers }, signed, signedHash) as string
+    const scope = { day: datetime.slice(0, 8), region: alice.region }
+    const signature = signatureSigV4(alice.accessKeySecret, scope, datetime, canonical)
+    const authorization = `AWS4-HMAC-SHA256 Credential=${alice.accessKeyId}/${scope.day}/${scope.region}/s3/aws4_request, SignedHeaders=${signed.join(';')}, Signature=${signature}`
+    const res = await fetch(`http://${host}${rawPath}`, { method: 'PUT', headers: { ...headers, authorization }, body })
+    return { status: res.status, text: await res.text() }
+  }
+  const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex')
+  const stored = (key: string) => outcome(s3For(alice).send(new HeadObjectCommand({ Bucket: alice.bucket, Key: key })))
+
+  it('a body other than the signed SHA-256 is XAmzContentSHA256Mismatch, and nothing is stored', async () => {
+    expect((await rawPut('alice/s3/hash-ok.txt', sha256(Buffer.from('good')), Buffer.from('good'))).status).toBe(200)
+    const bad = await rawPut('alice/s3/hash-bad.txt', sha256(Buffer.from('good')), Buffer.from('evil'))
+    expect(bad.status).toBe(400)
+    expect(bad.text).toMatch(/<Code>XAmzContentSHA256Mismatch<\/Code>/)
+    expect(await stored('alice/s3/hash-bad.txt')).toBe('NotFound 404')
+  })
+
+  it('an aws-chunked body whose trailing CRC32 does not match is BadDigest; a malformed one InvalidArgument', async () => {
+    const data = Buffer.from('chunked body')
+    const chunked = (trailer: string) => Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from(`\r\n0\r\nx-amz-checksum-crc32:${trailer}\r\n\r\n`)])
+    const crc = Buffer.alloc(4)
+    crc.writeUInt32BE(crc32(data))
+    const headers = { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(data.length), 'x-amz-trailer': 'x-amz-checksum-crc32' }
+    expect((await rawPut('alice/s3/chunked-ok.txt', 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', chunked(crc.toString('base64')), headers)).status).toBe(200)
+    expect(await (await s3For(alice).send(new GetObjectCommand({ Bucket: alice.bucket, Key: 'alice/s3/chunked-ok.txt' }))).Body?.transformToString()).toBe('chunked body')
+    const bad = await rawPut('alice/s3/chunked-bad.txt', 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', chunked('AAAAAA=='), headers)
+    expect(bad.status).toBe(400)
+    expect(bad.text).toMatch(/<Code>BadDigest<\/Code>/)
+    const malformed = await rawPut('alice/s3/chunked-malformed.txt', 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', Buffer.from('zz\r\nnot chunked'), headers)
+    expect(malformed.status).toBe(400)
+    expect(malformed.text).toMatch(/<Code>InvalidArgument<\/Code>/)
+    expect(await stored('alice/s3/chunked-bad.txt')).toBe('NotFound 404')
+    expect(await stored('alice/s3/chunked-malformed.txt')).toBe('NotFound 404')
   })
 })
