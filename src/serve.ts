@@ -37,6 +37,7 @@ import { createRedisUploadLog } from './store/redis-upload-log.js'
 import { createSharedCredentialLayer } from './store/shared-credentials.js'
 import { RateLimiterRedis } from 'rate-limiter-flexible'
 import type { StsClient } from './sts/types.js'
+import { parseJsonOrThrow } from './lib/parse-json.js'
 
 export interface StartOptions {
   readonly config: Config
@@ -279,12 +280,12 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
 export async function loadSandboxRoot(dataDir: string): Promise<{ accessKeyId: string; accessKeySecret: string }> {
   const file = join(dataDir, 'root-credentials.json')
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as { accessKeyId: string; accessKeySecret: string }
+    return parseJsonOrThrow(await readFile(file, 'utf8')) as { accessKeyId: string; accessKeySecret: string }
   } catch {
     const root = { accessKeyId: `SBX${randomHex(10).toUpperCase()}`, accessKeySecret: randomToken(24) }
     await mkdir(dataDir, { recursive: true })
     await writeFile(file, JSON.stringify(root), { mode: 0o600, flag: 'wx' }).catch(() => undefined)
-    return JSON.parse(await readFile(file, 'utf8')) as { accessKeyId: string; accessKeySecret: string }
+    return parseJsonOrThrow(await readFile(file, 'utf8')) as { accessKeyId: string; accessKeySecret: string }
   }
 }
 

@@ -15,6 +15,7 @@ import type { Clock } from '../lib/clock.js'
 import { StoreError, type ObjectAcl, type ObjectMeta, type ObjectStore, type StagedBody } from './object-store.js'
 import { OSS_ERRORS, xmlDocument, xmlElements, xmlText, type OssErrorCode } from './oss-xml.js'
 import type { StsCredentialStore } from './sts-credential-store.js'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 export interface SandboxOssOptions {
   readonly store: ObjectStore
@@ -118,7 +119,7 @@ export function createSandboxOss(options: SandboxOssOptions) {
       if (req.method === 'OPTIONS') return preflight(req, res, origin)
       const url = new URL(req.url ?? '/', 'http://sandbox')
       if (url.pathname === '/__sandbox/clock' && req.method === 'PUT') {
-        const body = JSON.parse((await readAll(req, 1024)) || '{}') as { offsetMs?: number }
+        const body = parseJsonOrThrow((await readAll(req, 1024)) || '{}') as { offsetMs?: number }
         clockOffsetMs = Number(body.offsetMs ?? 0) || 0
         res.setHeader('Content-Type', 'application/json')
         res.end(JSON.stringify({ offsetMs: clockOffsetMs }))
@@ -534,7 +535,7 @@ function toArray(value: unknown): unknown[] {
 function decodeVars(header: string | undefined): Record<string, string> {
   if (!header) return {}
   try {
-    return JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as Record<string, string>
+    return parseJsonOrThrow(Buffer.from(header, 'base64').toString('utf8')) as Record<string, string>
   } catch {
     return {}
   }

@@ -6,6 +6,7 @@ import { randomHex, randomToken, safeEqual, sha256Hex } from '../lib/crypto.js'
 import { acs3Signature, acs3StringToSign, parseAcs3Authorization } from './acs3-signature.js'
 import type { StsCredentialStore } from './sts-credential-store.js'
 import { StsFaults, type StsFaultSettings } from './sts-faults.js'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 export interface SandboxAccount {
   readonly accessKeySecret: string
@@ -186,7 +187,7 @@ export function createSandboxSts(options: SandboxStsOptions) {
       if (policy.length < 1 || policy.length > 2048) throw new StsFailure(400, 'InvalidParameter.PolicyLength', 'The length of Policy must be 1 to 2048.')
       let parsed: unknown
       try {
-        parsed = JSON.parse(policy)
+        parsed = parseJsonOrThrow(policy)
       } catch {
         throw new StsFailure(400, 'InvalidParameter.PolicyGrammar', 'The parameter Policy has not passed grammar check.')
       }
@@ -220,7 +221,7 @@ export function createSandboxSts(options: SandboxStsOptions) {
   function controlFaults(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     if (req.method === 'PUT' || req.method === 'POST') {
       try {
-        const settings = JSON.parse(body.toString('utf8') || '{}') as Partial<StsFaultSettings>
+        const settings = parseJsonOrThrow(body.toString('utf8') || '{}') as Partial<StsFaultSettings>
         return sendJson(res, 200, faults.set(settings))
       } catch {
         return sendJson(res, 400, { Code: 'InvalidFaults', Message: 'expected a JSON object' })

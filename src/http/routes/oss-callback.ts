@@ -5,6 +5,7 @@ import { verifyCallback } from '../../oss/callback.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
 import { limitPerUser } from '../user-rate-limit.js'
 import type { AppDeps } from '../deps.js'
+import { parseJsonOrThrow } from '../../lib/parse-json.js'
 
 const MAX_CALLBACK_BYTES = 64 * 1024
 
@@ -63,7 +64,7 @@ function parseBody(body: Buffer, contentType: string | undefined): Record<string
   const text = body.toString('utf8')
   if (contentType?.startsWith('application/json')) {
     try {
-      const json = JSON.parse(text) as Record<string, unknown>
+      const json = parseJsonOrThrow(text) as Record<string, unknown>
       return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, v === undefined || v === null ? undefined : String(v)]))
     } catch {
       return {}

@@ -24,13 +24,12 @@ describe('prototype keys never reach the engine', () => {
     ['a hidden Effect', listing(`"constructor": { "Effect": "Deny" }`), '/policy/Statement/1/constructor'],
     ['a hidden Statement', `{ "prefix": "\${user}/", "policy": { "Version": "1", "prototype": [] } }`, '/policy/prototype'],
   ])('a template text with %s is refused at its pointer', (_what, text, pointer) => {
-    const err = (() => {
-      try {
-        parseTemplateText(text, 't')
-      } catch (e) {
-        return e
-      }
-    })()
+    let err: unknown
+    try {
+      parseTemplateText(text, 't')
+    } catch (e) {
+      err = e
+    }
     expect(err).toBeInstanceOf(TemplateInvalidError)
     expect((err as TemplateInvalidError).issues).toEqual([expect.objectContaining({ code: 'json.forbidden-key', pointer })])
   })
