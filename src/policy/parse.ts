@@ -236,6 +236,11 @@ function compileConditions(
         issues.push({ pointer: keyPointer, code: 'condition.key-unknown', message: `"${key}" is not a condition key RAM or OSS documents` })
         continue
       }
+      // RAM documents each key in one spelling and not whether others match; refuse the rest.
+      if (!spec.spelt) {
+        issues.push({ pointer: keyPointer, code: 'condition.key-case', message: `"${key}" is not spelt as RAM documents it; write "${spec.name}"` })
+        continue
+      }
       if (!familyAccepts(spec.family, operator.family)) {
         issues.push({
           pointer: keyPointer,
