@@ -19,7 +19,7 @@ import type {
   Statement,
   StatementDocument,
 } from './types.js'
-import { compileWildcard } from './wildcard.js'
+import { compileWildcard, wildcardProblem } from './wildcard.js'
 
 export interface ParsePolicyOptions {
   /** Label used in errors and traces, typically the file name. */
@@ -118,6 +118,11 @@ function compileStatement(
 
   const actions: ActionPattern[] = []
   for (const [entry, at] of entries(doc[actionElement], appendPointer(pointer, actionElement))) {
+    const tooComplex = wildcardProblem(entry)
+    if (tooComplex) {
+      issues.push({ pointer: at, code: 'pattern.too-complex', message: tooComplex })
+      continue
+    }
     const check = checkAction(entry)
     if (!check.ok) {
       issues.push({ pointer: at, code: check.code, message: check.message })
@@ -128,6 +133,11 @@ function compileStatement(
 
   const resources: LocatedResourcePattern[] = []
   for (const [entry, at] of entries(doc[resourceElement], appendPointer(pointer, resourceElement))) {
+    const tooComplex = wildcardProblem(entry)
+    if (tooComplex) {
+      issues.push({ pointer: at, code: 'pattern.too-complex', message: tooComplex })
+      continue
+    }
     const check = compileResource(entry)
     if (!check.ok) {
       issues.push({ pointer: at, code: check.code, message: check.message })
