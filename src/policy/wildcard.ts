@@ -38,6 +38,8 @@ interface Segment {
 
 interface ShiftAnd {
   readonly words: number
+  /** For a one-word segment: the mask of each ASCII code point, as a 32-bit integer. */
+  readonly ascii: Int32Array
   /** Per code point of the segment: the positions it (or a `?`) may stand at. */
   readonly masks: ReadonlyMap<number, Uint32Array>
   /** The positions any other code point may stand at: the `?`s. */
@@ -59,7 +61,12 @@ export function compileWildcard(pattern: string): WildcardMatcher {
     return (value) => value.endsWith(suffix)
   }
   const segments = pattern.split('*').map(toSegment)
-  return (value) => matchSegments(segments, toCodePoints(value))
+  // A cheap, native first look: every literal run of the pattern must occur in the value.
+  const runs = pattern.split(/[*?]/).filter((run) => run.length > 0)
+  return (value) => {
+    for (const run of runs) if (!value.includes(run)) return false
+    return matchSegments(segments, toCodePoints(value))
+  }
 }
 
 /** Matches once without keeping the compiled form; for one-off checks. */
@@ -91,7 +98,13 @@ export function wildcardProblem(pattern: string): string | undefined {
   return undefined
 }
 
+// One value is usually matched against many patterns in a row (every statement of every policy):
+// its code points are kept for the next call. Same input, same output; no other state.
+let lastText: string | undefined
+let lastPoints = new Int32Array(0)
+
 function toCodePoints(text: string): Int32Array {
+  if (text === lastText) return lastPoints
   const out = new Int32Array(text.length)
   let n = 0
   for (let i = 0; i < text.length; i++) {
@@ -99,7 +112,9 @@ function toCodePoints(text: string): Int32Array {
     out[n++] = code
     if (code > 0xffff) i++
   }
-  return out.subarray(0, n)
+  lastText = text
+  lastPoints = out.subarray(0, n)
+  return lastPoints
 }
 
 function toSegment(text: string): Segment {
@@ -134,7 +149,9 @@ function shiftAndTables(tokens: Int32Array): ShiftAnd {
     if (!mask) masks.set(t, (mask = Uint32Array.from(other)))
     mask[i >>> 5] = ((mask[i >>> 5] as number) | (1 << (i & 31))) >>> 0
   })
-  return { words, masks, other }
+  const ascii = new Int32Array(128).fill((other[0] as number) | 0)
+  for (const [codePoint, mask] of masks) if (codePoint < 128) ascii[codePoint] = (mask[0] as number) | 0
+  return { words, ascii, masks, other }
 }
 
 function matchSegments(segments: readonly Segment[], value: Int32Array, meter?: StepMeter): boolean {
@@ -183,10 +200,23 @@ function findFrom(segment: Segment, value: Int32Array, from: number, limit: numb
     }
     return -1
   }
-  const { words, masks, other } = segment.shiftAnd as ShiftAnd
-  const state = new Uint32Array(words)
+  const { words, ascii, masks, other } = segment.shiftAnd as ShiftAnd
   const topWord = (length - 1) >>> 5
   const topBit = (1 << ((length - 1) & 31)) >>> 0
+  if (words === 1) {
+    // The common case, in one integer: bit k set means the first k+1 tokens match here.
+    const otherMask = (other[0] as number) | 0
+    let bits = 0
+    for (let i = from; i < limit; i++) {
+      const c = value[i] as number
+      const mask = c < 128 ? (ascii[c] as number) : ((masks.get(c)?.[0] ?? otherMask) | 0)
+      bits = ((bits << 1) | 1) & mask
+      if (meter) meter.steps++
+      if ((bits & topBit) !== 0) return i + 1
+    }
+    return -1
+  }
+  const state = new Uint32Array(words)
   for (let i = from; i < limit; i++) {
     const mask = masks.get(value[i] as number) ?? other
     let carry = 1
