@@ -1,7 +1,7 @@
 // bench/http: ossvend's /v1/sts against (a) a bare express server, (c) a naive sample-style server
 // that calls AssumeRole on every request; every server in its own process, STS limited to 100/s.
 import autocannon from 'autocannon'
-import { BENCH_AK as AK, BENCH_JWT_SECRET as JWT_SECRET, BENCH_SK as SK, benchToken as token, startProcess, writeBenchConfig } from './measure.mjs'
+import { addBenchUser, BENCH_AK as AK, BENCH_JWT_SECRET as JWT_SECRET, BENCH_SK as SK, benchToken as token, startProcess, writeBenchConfig } from './measure.mjs'
 
 const DURATION = Number(process.env.BENCH_HTTP_SECONDS ?? 8)
 const children = []
@@ -32,14 +32,14 @@ export async function run_() {
   const bare = await start('bench/servers/bare-express.mjs', [], {}, /listening (http:\S+)/)
   const naive = await start('bench/servers/naive-sample.mjs', [], { BENCH_AK: AK, BENCH_SK: SK, BENCH_STS: stsUrl }, /listening (http:\S+)/)
 
-  const configPath = writeBenchConfig((base) => ({
+  const configPath = await addBenchUser(writeBenchConfig((base) => ({
     mode: 'cloud',
     // The per-user limiter still runs on every request; one user hammering at full speed is the
     // point of (b), so the limit is set where no load generator reaches it.
     server: { ...base.server, userRequestsPerMinute: 1_000_000 },
     auth: { ...base.auth, demoUsers: [] },
     sts: { ...base.sts, durationSec: 3600, cacheMaxEntries: 10000 },
-  }))
+  })))
   const ossvend = await start('dist/main.js', [configPath], {
     PORT: '0',
     OSSVEND_JWT_SECRET: JWT_SECRET,
@@ -77,9 +77,9 @@ export async function run_() {
     const rows = [
       ['(a) bare express hello JSON', `${ok(a).toFixed(0)} req/s`, `p99 ${a.latency.p99} ms`],
       ["(a') bare express, ossvend's response", `${ok(a2).toFixed(0)} req/s`, `p99 ${a2.latency.p99} ms: the same ${Object.keys(sampleHeaders).length} headers and body, no work`],
-      ['(b) ossvend /v1/sts, warm cache', `${ok(b).toFixed(0)} req/s`, `p99 ${b.latency.p99} ms; ${(ok(b) / ok(a)).toFixed(2)} x (a) (target >= 0.8, p99 <= 15 ms); ${(ok(b) / ok(a2)).toFixed(2)} x (a')`],
+      ['(b) ossvend /v1/sts, warm cache', `${ok(b).toFixed(0)} req/s`, `p99 ${b.latency.p99} ms (target <= 12); ${(ok(b) / ok(a)).toFixed(2)} x (a); ${(ok(b) / ok(a2)).toFixed(2)} x (a') (target >= 0.9)`],
       ['(c) naive sample server, STS 100/s', `${ok(c).toFixed(0)} ok/s`, `${c.non2xx} refused of ${c.requests.total}`],
-      ['(d) ossvend, 1000 users, cold start', `${coldSeconds.toFixed(1)} s`, `${cold['2xx']} of ${many.length} served first time; ${(cold['2xx'] / coldSeconds).toFixed(0)} ok/s (STS allows 100 calls/s)`],
+      ['(d) ossvend, 1000 users, cold start', `${coldSeconds.toFixed(1)} s`, `${cold['2xx']} of ${many.length} served first time; ${(cold['2xx'] / coldSeconds).toFixed(0)} ok/s (STS allows 100 calls/s; target <= 10.2 s)`],
       ['(d) ossvend, 1000 users, steady', `${ok(d).toFixed(0)} ok/s`, `${(ok(d) / Math.max(1, ok(c))).toFixed(0)} x (c) (target >= 50); ${d.non2xx} non-2xx`],
     ]
     const figures = {
