@@ -11,6 +11,7 @@ import { startSandboxOss, type RunningSandboxOss } from '../sandbox/oss-server.j
 import { StsCredentialStore } from '../sandbox/sts-credential-store.js'
 import { startSandboxSts, type RunningSandboxSts } from '../sandbox/sts-server.js'
 import { isSandboxController } from '../sandbox/control-auth.js'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 export interface SandboxRoot {
   readonly accessKeyId: string
@@ -31,6 +32,8 @@ export interface SandboxOptions {
   readonly rolePolicies: readonly Policy[]
   /** Origins that may upload from a browser (the configured ones and ossvend's own page). */
   readonly corsOrigins: () => readonly string[]
+  /** Hosts upload callbacks may go to (ossvend's own and `sandbox.callbackHosts`). */
+  readonly callbackHosts: () => readonly string[]
 }
 
 /** The local STS and OSS endpoints of sandbox mode; if the second cannot start, the first is closed. */
@@ -64,6 +67,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       rolePolicies: options.rolePolicies,
       ...(referer ? { referer } : {}),
       corsOrigins: options.corsOrigins,
+      callbackHosts: options.callbackHosts,
       clock,
       maxObjectBytes: config.sign.maxUploadBytes,
       callbackKey,
@@ -92,12 +96,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 export async function loadSandboxRoot(dataDir: string): Promise<SandboxRoot> {
   const file = join(dataDir, 'root-credentials.json')
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as SandboxRoot
+    return parseJsonOrThrow(await readFile(file, 'utf8')) as SandboxRoot
   } catch {
     const root = { accessKeyId: `SBX${randomHex(10).toUpperCase()}`, accessKeySecret: randomToken(24) }
     await mkdir(dataDir, { recursive: true })
     await createOnce(file, JSON.stringify(root))
-    return JSON.parse(await readFile(file, 'utf8')) as SandboxRoot
+    return parseJsonOrThrow(await readFile(file, 'utf8')) as SandboxRoot
   }
 }
 

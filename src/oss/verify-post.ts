@@ -2,6 +2,7 @@ import { safeEqual } from '../lib/crypto.js'
 import { postSignatureV1 } from './post-policy.js'
 import { signatureV4, signingKeyV4, standardRegion, V4_ALGORITHM } from './sign-v4.js'
 import type { CredentialFailureCode, CredentialLookup } from './verify.js'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 export type PostFailureCode = CredentialFailureCode | 'InvalidPolicyDocument' | 'EntityTooLarge' | 'EntityTooSmall'
 
@@ -74,7 +75,7 @@ export function verifyPostForm(upload: PostUpload, lookup: CredentialLookup, now
 
   let policy: { expiration?: unknown; conditions?: unknown }
   try {
-    policy = JSON.parse(Buffer.from(policyBase64, 'base64').toString('utf8')) as typeof policy
+    policy = parseJsonOrThrow(Buffer.from(policyBase64, 'base64').toString('utf8')) as typeof policy
   } catch {
     return fail('InvalidPolicyDocument', 'The content of the form does not meet the conditions specified in the policy document: not JSON.')
   }
@@ -90,14 +91,18 @@ export function verifyPostForm(upload: PostUpload, lookup: CredentialLookup, now
     const problem = checkCondition(condition, fields, upload, named)
     if (problem) return problem
   }
-  const extra = [...fields.keys()].find((name) => name.startsWith('x-oss-') && name !== 'x-oss-signature' && !named.has(name))
+  // The security token is a credential, checked above against the AccessKey; V1 forms (Alibaba's
+  // web samples, ali-oss) send it without naming it in the policy, and OSS accepts them.
+  const extra = [...fields.keys()].find((name) => name.startsWith('x-oss-') && name !== 'x-oss-signature' && name !== 'x-oss-security-token' && !named.has(name))
   if (extra !== undefined) return policyFailed(`Extra input fields: ${extra}`)
   if (version === 'v4') {
     for (const required of ['x-oss-signature-version', 'x-oss-credential', 'x-oss-date']) {
       if (!named.has(required)) return fail('InvalidPolicyDocument', `The policy must include ${required}.`)
     }
   }
-  if (token !== undefined && !named.has('x-oss-security-token')) return fail('InvalidPolicyDocument', 'The policy must include x-oss-security-token.')
+  // V4 policies must name the token; V1 forms (Alibaba's web samples, ali-oss) carry it as a
+  // plain field that the policy need not mention, and OSS accepts them.
+  if (version === 'v4' && token !== undefined && !named.has('x-oss-security-token')) return fail('InvalidPolicyDocument', 'The policy must include x-oss-security-token.')
   return { ok: true, anonymous: false, key, accessKeyId, version }
 }
 
