@@ -43,8 +43,6 @@ describe('the ali-oss browser build in Chromium, refreshSTSToken returning the /
         endpoint: sts.Placement.Endpoint,
         bucket: sts.Placement.Bucket,
         region: `oss-${sts.Placement.Region}`,
-        // An IP or localhost endpoint (the sandbox) needs path style in the browser build.
-        sldEnable: /^https?:\/\/(\d+\.\d+\.\d+\.\d+|localhost|\[)/.test(sts.Placement.Endpoint),
       })
       const host = client.options.endpoint.host
       const statuses: number[] = []
