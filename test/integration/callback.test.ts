@@ -30,7 +30,7 @@ afterAll(() => t.close())
 
 /** What OSS does after an upload: fill the callback body's variables and sign it with its key. */
 async function ossCallback(token: string, object: string, opts: { size?: number; tamperAfterSigning?: (body: string) => string; keyUrl?: string; path?: string; signature?: string } = {}) {
-  const form = await request(app).post('/v1/sign/post').set('authorization', `Bearer ${token}`).send({ dir: 'pics/' }).expect(200)
+  const form = await request(app).post('/v1/sign/post').set('authorization', `Bearer ${token}`).send({ dir: 'alice/pics/' }).expect(200)
   const callbackField = form.body.fields.find((f: { name: string }) => f.name === 'callback').value as string
   const callback = JSON.parse(Buffer.from(callbackField, 'base64').toString()) as { callbackUrl: string; callbackBody: string; callbackBodyType: string }
   const url = new URL(callback.callbackUrl)
@@ -60,7 +60,7 @@ describe('POST /v1/oss/callback', () => {
   })
 
   it('refuses the same callback twice (409), but not a second file uploaded with the same form', async () => {
-    const form = await request(app).post('/v1/sign/post').set('authorization', `Bearer ${alice}`).send({ dir: 'pics/' }).expect(200)
+    const form = await request(app).post('/v1/sign/post').set('authorization', `Bearer ${alice}`).send({ dir: 'alice/pics/' }).expect(200)
     const callback = JSON.parse(Buffer.from(form.body.fields.find((f: { name: string }) => f.name === 'callback').value, 'base64').toString()) as { callbackBody: string; callbackUrl: string }
     const send = (object: string) => {
       const body = callback.callbackBody.replace(/\$\{(\w+)\}/g, (_, n: string) => encodeURIComponent(({ object, size: '1', etag: `"${object}"` } as Record<string, string>)[n] ?? ''))

@@ -2,26 +2,17 @@ import type { Router } from 'express'
 import { LoginFailedError, LoginThrottledError, NotFoundError } from '../../errors.js'
 import type { AppDeps } from '../deps.js'
 import { validateBody } from '../validate-body.js'
-
-const LOGIN_BODY = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['username', 'password'],
-  properties: {
-    username: { type: 'string', minLength: 1, maxLength: 128 },
-    password: { type: 'string', minLength: 1, maxLength: 1024 },
-  },
-} as const
+import { LoginBody } from '../schemas/login.js'
 
 /**
  * POST /v1/login: the built-in users. An unknown user and a wrong password get the same answer
  * after the same work (a dummy hash is checked), and failures are throttled per user and per IP.
  */
 export function loginRoutes(deps: AppDeps, router: Router): void {
-  router.post('/v1/login', validateBody(LOGIN_BODY), async (req, res) => {
+  router.post('/v1/login', validateBody(LoginBody), async (req, res) => {
     const issueToken = deps.issueToken
     if (!issueToken) throw new NotFoundError('this server accepts tokens from an external identity provider only')
-    const { username: given, password } = req.body as { username: string; password: string }
+    const { username: given, password } = req.body as LoginBody
     const username = given.toLowerCase()
     const ip = req.ip ?? 'unknown'
     try {

@@ -1,10 +1,12 @@
 import type { ErrorRequestHandler, Response, Router } from 'express'
 import type { Principal, VendResult } from '../../grant/vend.js'
-import { RequestInvalidError } from '../../errors.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
 import { limitPerUser } from '../user-rate-limit.js'
 import type { AppDeps } from '../deps.js'
 import { toProblem } from '../problem.js'
+import { noteError } from '../access-log.js'
+import { StsQuery } from '../schemas/sts.js'
+import { validateQuery } from '../validate-body.js'
 
 /**
  * GET /v1/sts?scope=NAME: credentials for the caller, in the mobile SDK providers' JSON
@@ -21,6 +23,7 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
   }
   function send(res: Response, principal: Principal, result: VendResult): void {
     cacheResults[result.outcome].inc()
+    deps.metrics.credentialsVended.inc({ scope: result.scope, cache: result.outcome })
     if (result.outcome !== 'hit') {
       deps.logger.info(
         {
@@ -65,11 +68,8 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
     )
   }
 
-  router.get('/v1/sts', requireAuth(deps.verifyToken, { allowQueryToken: true }), limitPerUser(deps.userLimiter), (req, res, next) => {
-    const scope = req.query.scope
-    if (scope !== undefined && (typeof scope !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(scope))) {
-      throw new RequestInvalidError([{ pointer: '/query/scope', code: 'request.scope', message: 'scope must be a scope name' }])
-    }
+  router.get('/v1/sts', requireAuth(deps.verifyToken, { allowQueryToken: true }), limitPerUser(deps.userLimiter), validateQuery(StsQuery), (req, res, next) => {
+    const scope = (req.query as StsQuery).scope
     const principal = principalOf(res)
     // Everything cached and fresh: answer without a single promise; otherwise the full path.
     const cached = deps.vendor.peek(principal, scope)
@@ -83,7 +83,7 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
   const mobileErrors: ErrorRequestHandler = (err, req, res, _next) => {
     const requestId = String(res.locals.requestId ?? '')
     const problem = toProblem(err, req.originalUrl.split('?')[0] ?? req.path, requestId)
-    res.locals.loggedError = err
+    noteError(res, err, problem)
     const mobile = deps.config.sts.mobileErrorsAsOk || req.query.compat === 'mobile'
     for (const [k, v] of Object.entries(problem.headers)) res.setHeader(k, v)
     res.setHeader('Cache-Control', 'no-store')
@@ -97,7 +97,6 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
         ErrorMessage: problem.body.detail ?? problem.body.title,
       }),
     )
-    deps.logger[problem.status >= 500 ? 'error' : 'info']({ code: problem.body.code, requestId, err: problem.status >= 500 ? err : undefined }, 'sts request failed')
   }
   router.use('/v1/sts', mobileErrors)
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Router } from 'express'
 import type { AppDeps } from '../deps.js'
+import { pageHeaders } from '../security-headers.js'
 
 // Resolved from the package root, so the same paths work from src/ (tests) and dist/ (npm start).
 const ROOT = new URL('../../../', import.meta.url)
@@ -41,7 +42,9 @@ export function webRoutes(deps: AppDeps, router: Router): void {
   })
   const page = template.replace('{{CONFIG}}', escapeAttribute(pageConfig))
 
+  const headers = pageHeaders({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false })
   router.get('/', (_req, res) => {
+    headers(res)
     res.setHeader('Content-Security-Policy', csp)
     res.setHeader('Cache-Control', 'no-cache')
     res.type('html').send(page)
