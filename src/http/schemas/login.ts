@@ -27,7 +27,7 @@ export const LOGIN_OPERATIONS: readonly OperationSpec[] = [
     security: 'public',
     body: { required: true, content: json(LoginBody, { username: 'alice', password: 'alice-sandbox-password' }) },
     responses: {
-      '200': { description: 'An access token', headers: ['Cache-Control'], content: json(LoginAnswer, { accessToken: 'eyJhbGciOi…', tokenType: 'Bearer', expiresIn: 900 }) },
+      '200': { description: 'An access token', headers: ['Cache-Control'], content: json(LoginAnswer, { accessToken: 'eyJhbGciOiJIUzI1NiJ9.e30.c2ln', tokenType: 'Bearer', expiresIn: 900 }) },
     },
     errors: [...BODY_ERRORS, 'ERR_LOGIN_FAILED', 'ERR_LOGIN_THROTTLED', 'ERR_NOT_FOUND', 'ERR_STORE_UNAVAILABLE'],
   },

@@ -37,8 +37,8 @@ export const StsError = Type.Composite([Problem, Type.Object(mobileErrorMembers)
 const example = {
   StatusCode: 200,
   AccessKeyId: 'STS.NUxxxxxxxx',
-  AccessKeySecret: '…',
-  SecurityToken: '…',
+  AccessKeySecret: '(secret)',
+  SecurityToken: '(secret)',
   Expiration: '2026-01-01T12:00:00Z',
   Bucket: 'app-base-oss',
   Region: 'cn-hangzhou',
