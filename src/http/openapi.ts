@@ -53,7 +53,7 @@ function errorResponses(op: OperationSpec): Record<string, object> {
     [...byStatus].sort(([a], [b]) => a - b).map(([status, list]) => {
       const headers: ResponseSpec['headers'] = [
         ...(status === 429 || status === 503 ? (['Retry-After'] as const) : []),
-        ...(status === 401 ? (['WWW-Authenticate'] as const) : []),
+        ...(list.some((c) => c.startsWith('ERR_AUTH_')) ? (['WWW-Authenticate'] as const) : []),
       ]
       const first = list[0] as ErrorCode
       const example = { type: `tag:ossvend,2026:problem:${first.slice(4).toLowerCase().replaceAll('_', '-')}`, title: PROBLEMS[first].title, status, code: first, instance: op.path, requestId: '3f2c1a9e-5b7d-4c1e-9a0b-000000000001' }
