@@ -27,7 +27,7 @@ beforeAll(async () => {
   ] } })
   const raw = (await request(t.app).get('/openapi.json').expect(200)).body as object
   const validator = new Validator()
-  const result = await validator.validate(raw)
+  const result = await validator.validate(raw as Parameters<Validator['validate']>[0])
   expect(result.errors ?? []).toEqual([])
   expect(result.valid).toBe(true)
   expect(validator.version).toBe('3.1')
