@@ -27,7 +27,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   process.stdout.write(`ossvend listening on ${running.url}\n`)
   if (running.sandboxSts) process.stdout.write(`sandbox sts on ${running.sandboxSts.url}\n`)
   if (running.sandboxOss) process.stdout.write(`sandbox oss on ${running.sandboxOss.url}\n`)
-  if (running.sandboxOss) process.stdout.write(`sandbox control token ${running.sandboxOss.controlToken}\n`)
+  // A log line like every other after the three listener lines (scripts read those exactly).
+  if (running.sandboxOss) logger.info({ event: 'sandbox-control', sandboxControlToken: running.sandboxOss.controlToken }, 'sandbox control token')
 
   let signals = 0
   const shutdown = (signal: string) => {
