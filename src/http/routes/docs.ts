@@ -12,6 +12,7 @@ const SWAGGER_UI = dirname(createRequire(import.meta.url).resolve('swagger-ui-di
 const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   'swagger-ui.css': { file: join(SWAGGER_UI, 'swagger-ui.css'), type: 'text/css; charset=utf-8' },
   'swagger-ui-bundle.js': { file: join(SWAGGER_UI, 'swagger-ui-bundle.js'), type: 'text/javascript; charset=utf-8' },
+  'favicon-32x32.png': { file: join(SWAGGER_UI, 'favicon-32x32.png'), type: 'image/png' },
   'docs.js': { file: join(ROOT, 'src/web/docs/docs.js'), type: 'text/javascript; charset=utf-8' },
   'docs.css': { file: join(ROOT, 'src/web/docs/docs.css'), type: 'text/css; charset=utf-8' },
 }
