@@ -1,5 +1,6 @@
 import { createMemoryUploadLog } from '../grant/uploads.js'
 import { memoryUserLimiter } from '../http/user-rate-limit.js'
+import { memoryProviderTokenStore } from '../auth/provider-token.js'
 import type { StateStore } from './state-store.js'
 
 /** Everything in this process: the default for one instance. */
@@ -12,6 +13,7 @@ export function createMemoryState(options: { userRequestsPerMinute: number; now:
     uploads: createMemoryUploadLog(options.now),
     audit: () => undefined,
     sharedCredentials: undefined,
+    providerTokens: memoryProviderTokenStore(options.now),
     close: async () => undefined,
   }
 }

@@ -6,6 +6,7 @@ import { createRedisAuditStream } from '../store/redis-audit.js'
 import { connectRedis } from '../store/redis-connection.js'
 import { createRedisUploadLog } from '../store/redis-upload-log.js'
 import { createSharedCredentialLayer } from '../store/shared-credentials.js'
+import { redisProviderTokenStore } from '../auth/provider-token.js'
 import type { StateStore } from './state-store.js'
 
 export interface RedisStateOptions {
@@ -43,10 +44,12 @@ export async function createRedisState(options: RedisStateOptions): Promise<Stat
       secret: options.secret,
       now,
       refreshRatio: config.sts.refreshRatio,
+      minServeRatio: config.sts.minServeRatio,
       lockMs: config.sts.deadlineMs + 2000,
       waitMs: config.sts.deadlineMs,
       onStoreError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'shared credential cache unavailable; calling STS directly'),
     }),
+    providerTokens: redisProviderTokenStore(redis, keyPrefix),
     close: () => redis.close(),
   }
 }

@@ -6,6 +6,7 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { UploadLog } from '../grant/uploads.js'
 import type { AuditEvent } from '../store/redis-audit.js'
 import type { SharedCredentialLayer } from '../store/shared-credentials.js'
+import type { ProviderTokenStore } from '../auth/provider-token.js'
 
 /** Makes one rate limiter (login throttling) in whatever store holds shared state. */
 export type LimiterFactory = (keyPrefix: string, points: number, duration: number) => RateLimiterAbstract
@@ -26,6 +27,8 @@ export interface StateStore {
   readonly audit: (event: AuditEvent) => void
   /** The second credential cache layer shared between instances; none in memory. */
   readonly sharedCredentials: SharedCredentialLayer | undefined
+  /** Provider-URL tokens, so every instance honours a token and its revocation. */
+  readonly providerTokens: ProviderTokenStore
   close(): Promise<void>
 }
 

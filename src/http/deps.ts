@@ -3,6 +3,7 @@ import type { AuditEvent } from '../store/redis-audit.js'
 import type { Logger } from 'pino'
 import type { LoginThrottle } from '../auth/login-throttle.js'
 import type { TokenVerifier } from '../auth/tokens.js'
+import type { ProviderTokens } from '../auth/provider-token.js'
 import type { UserStore } from '../auth/user-store.js'
 import type { Config } from '../config/types.js'
 import type { Scopes } from '../grant/scopes.js'
@@ -43,6 +44,8 @@ export interface AppDeps {
   /** Hash compared for unknown users, so their logins take as long as real ones. */
   readonly dummyPasswordHash: string
   readonly vendor: CredentialVendor
+  /** Narrow tokens for credential-provider URLs (GET /v1/sts only, one scope). */
+  readonly providerTokens: ProviderTokens
   readonly scopes: Scopes
   readonly rolePolicies: readonly Policy[]
   readonly health: HealthState

@@ -52,7 +52,7 @@ export type Security = 'public' | 'bearer' | 'bearer-or-query'
 
 /** One operation of the API: what validates its input and what it may answer. */
 export interface OperationSpec {
-  readonly method: 'get' | 'post'
+  readonly method: 'get' | 'post' | 'delete'
   /** OpenAPI path template (`{name}` for parameters). */
   readonly path: string
   readonly operationId: string
