@@ -109,7 +109,7 @@ async function verify(item, file, answer) {
 // Keys are full OSS keys: the page's directory is web/ under the user's prefix (from /v1/sts).
 async function webDir() {
   const sts = await api(`/v1/sts?scope=${encodeURIComponent(config.defaultScope)}`)
-  return `${sts.Prefix}web/`
+  return `${sts.Placement.Prefix}web/`
 }
 
 async function uploadWithForm(file, item) {
@@ -149,7 +149,7 @@ async function uploadWithForm(file, item) {
 
 async function uploadInParts(file, item) {
   const sts = await api(`/v1/sts?scope=${encodeURIComponent(config.defaultScope)}`)
-  const form = await api('/v1/sign/post', { method: 'POST', body: JSON.stringify({ dir: `${sts.Prefix}web/` }) })
+  const form = await api('/v1/sign/post', { method: 'POST', body: JSON.stringify({ dir: `${sts.Placement.Prefix}web/` }) })
   const callbackField = form.fields.find((f) => f.name === 'callback')
   const callback = callbackField ? JSON.parse(atob(callbackField.value)) : undefined
   const client = new window.OSS({
