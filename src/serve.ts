@@ -8,7 +8,8 @@ import { createIdentity } from './compose/identity.js'
 import { startSandbox, type RunningSandbox } from './compose/sandbox.js'
 import { loadServerSecret } from './compose/secret.js'
 import { createStateStore, type StateStore } from './compose/state-store.js'
-import { createStsClient, isSandbox } from './compose/sts-client.js'
+import { createStsClient, credentialsFromEnv, isSandbox, requireCloudCredentials } from './compose/sts-client.js'
+import { createServerObjectHead } from './compose/object-head.js'
 import { createVending } from './compose/vendor.js'
 import { loadScopes } from './grant/scopes.js'
 import { createApp } from './http/app.js'
@@ -71,6 +72,7 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
   const scopes = await loadScopes(config)
   const rolePolicies = await Promise.all(config.policies.rolePolicies.map((p) => loadPolicyFile(p)))
   const sandboxMode = isSandbox(config, env, options.legacyCredentials)
+  if (!sandboxMode && !options.stsClient) requireCloudCredentials(env, options.legacyCredentials)
   const publicUrl = { value: `http://${config.server.host}:${config.server.port}` }
   const ownPublicUrl = () => config.server.publicUrl ?? publicUrl.value
 
@@ -90,7 +92,14 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
     if (sandbox) opened.push(sandbox)
     const identity = await createIdentity({ config, secret, clock, sandbox: sandboxMode })
     const sts = options.stsClient ?? createStsClient({ config, env, ...(options.legacyCredentials ? { legacyCredentials: options.legacyCredentials } : {}), ...(sandbox ? { sandbox } : {}) })
-    const deps = wire({ config, logger, clock, now, secret, scopes, rolePolicies, state, sandbox, identity, sts, publicUrl: ownPublicUrl })
+    const headObject = createServerObjectHead({
+      config,
+      sandbox: sandbox ? { ossUrl: sandbox.oss.url, root: sandbox.root } : undefined,
+      sandboxMode,
+      credentials: credentialsFromEnv(env) ?? options.legacyCredentials,
+      now: clock,
+    })
+    const deps = { ...wire({ config, logger, clock, now, secret, scopes, rolePolicies, state, sandbox, identity, sts, publicUrl: ownPublicUrl }), ...(headObject ? { headObject } : {}) }
     return {
       deps,
       ...(sandbox ? { sandboxSts: sandbox.sts, sandboxOss: sandbox.oss } : {}),

@@ -3,6 +3,7 @@ import { hashPassword, verifyPassword } from '../auth/password.js'
 import { createTokenIssuer, createTokenVerifier, withVerifiedTokenCache, type TokenVerifier, type TokenVerifierOptions } from '../auth/tokens.js'
 import { createUserStore, readUsersFile, type UserRecord, type UserStore } from '../auth/user-store.js'
 import type { Config } from '../config/types.js'
+import { ConfigInvalidError } from '../errors.js'
 import type { Clock } from '../lib/clock.js'
 import { randomToken } from '../lib/crypto.js'
 
@@ -35,8 +36,14 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
     maxLifetimeSec: Math.max(auth.accessTokenTtlSec, 86400),
     clock,
   }), clock)
+  const users = await builtInUsers(config, options.sandbox)
+  if (!options.sandbox && users.length === 0 && !external) {
+    throw new ConfigInvalidError('auth.usersFile', [
+      { pointer: '/auth/usersFile', code: 'auth.no-users', message: `nobody could sign in: ${auth.usersFile} holds no users and no external identity provider is configured (add one with "ossvend users add", or set auth.external)` },
+    ])
+  }
   return {
-    users: createUserStore(await builtInUsers(config, options.sandbox)),
+    users: createUserStore(users),
     issueToken: (user) => issuer.issue(user),
     verifyToken,
     verifyPassword,

@@ -5,6 +5,7 @@ import { createAjv, toIssues } from '../lib/ajv.js'
 import { parseJsonText } from '../lib/parse-json.js'
 import { CONFIG_SCHEMA, LEGACY_CONFIG_SCHEMA } from './schema.js'
 import { trustProxyIssues } from './trust-proxy.js'
+import { DEFAULT_PROCESS_OPERATIONS } from '../oss/process-param.js'
 import type { Config, LegacyCredentials } from './types.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -67,12 +68,17 @@ interface ConfigInput {
   policies: { scopes: Record<string, string>; defaultScope?: string; rolePolicies?: string[]; referer?: string }
 }
 
-/** @throws {ConfigInvalidError} ERR_CONFIG_INVALID */
-export function parseConfig(raw: unknown, path: string, env: Env, warnings: readonly string[] = []): Config {
+/**
+ * `dataDir`: where relative data paths (`auth.usersFile`, `sandbox.dataDir`) resolve; the config
+ * file's folder by default.
+ * @throws {ConfigInvalidError} ERR_CONFIG_INVALID
+ */
+export function parseConfig(raw: unknown, path: string, env: Env, warnings: readonly string[] = [], dataDir?: string): Config {
   if (!validate(raw)) throw new ConfigInvalidError(path, toIssues(validate.errors))
   const input = raw as ConfigInput
   const issues: Issue[] = []
   const base = dirname(path)
+  const dataBase = dataDir ?? base
   const scopeNames = Object.keys(input.policies.scopes)
   const defaultScope = input.policies.defaultScope ?? (scopeNames[0] as string)
   if (!scopeNames.includes(defaultScope)) {
@@ -148,7 +154,7 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
       audience: auth.audience ?? 'ossvend-app',
       accessTokenTtlSec: auth.accessTokenTtlSec ?? 900,
       clockToleranceSec: auth.clockToleranceSec ?? 30,
-      usersFile: resolve(base, auth.usersFile ?? '.data/users.json'),
+      usersFile: resolve(dataBase, auth.usersFile ?? '.data/users.json'),
       scryptLog2N: auth.scryptLog2N ?? 17,
       loginThrottle: { perUserFailures: 5, perIpFailures: 20, windowSec: 900, ...auth.loginThrottle },
       demoUsers: auth.demoUsers ?? [],
@@ -192,6 +198,7 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
       ...(input.sign?.serverSideEncryption ? { serverSideEncryption: input.sign.serverSideEncryption } : {}),
       callback: input.sign?.callback ?? true,
       multipartThresholdBytes: input.sign?.multipartThresholdBytes ?? 8 * 1024 * 1024,
+      processOperations: input.sign?.processOperations ?? [...DEFAULT_PROCESS_OPERATIONS],
     },
     sandbox: {
       stsPort: input.sandbox?.stsPort ?? 0,
@@ -199,11 +206,12 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
       bucketAcl: input.sandbox?.bucketAcl ?? 'private',
       ...(input.sandbox?.referer ? { referer: resolve(base, input.sandbox.referer) } : {}),
       stsRateLimitPerSecond: input.sandbox?.stsRateLimitPerSecond ?? 100,
-      dataDir: resolve(base, input.sandbox?.dataDir ?? '.data/sandbox'),
+      dataDir: resolve(dataBase, input.sandbox?.dataDir ?? '.data/sandbox'),
     },
     store: {
       ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : input.store?.redisUrl ? { redisUrl: input.store.redisUrl } : {}),
       keyPrefix: input.store?.keyPrefix ?? 'ossvend:',
+      dataDir: resolve(base, input.store?.dataDir ?? '.data'),
     },
     policies: {
       scopes: Object.fromEntries(Object.entries(input.policies.scopes).map(([k, v]) => [k, resolve(base, v)])),

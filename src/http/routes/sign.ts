@@ -5,6 +5,7 @@ import { checkLeafName, checkObjectKey } from '../../grant/object-key.js'
 import { createTicket } from '../../grant/upload-ticket.js'
 import { encodeCallbackParam } from '../../oss/callback.js'
 import { buildPostFormV1, buildPostFormV4, type PostPolicySpec } from '../../oss/post-policy.js'
+import { checkProcess } from '../../oss/process-param.js'
 import { presignUrlV1 } from '../../oss/sign-v1.js'
 import { presignUrlV4 } from '../../oss/sign-v4.js'
 import { authorizeOperation } from '../../policy/operations.js'
@@ -54,6 +55,10 @@ export function signRoutes(deps: AppDeps, router: Router): void {
     // Keys are full OSS keys in every route; one under another prefix is refused, never rewritten.
     if (!body.key.startsWith(vended.rendered.prefix)) throw new KeyOutsidePrefixError('/key', vended.rendered.prefix)
     requireAllowed([vended.rendered.policy], OPERATION_FOR_METHOD[body.method], body.key)
+    if (body.process !== undefined) {
+      const check = checkProcess(body.process, config.sign.processOperations, vended.rendered.prefix)
+      if (!check.ok) throw new RequestInvalidError([{ pointer: '/process', code: 'sign.process', message: check.reason }])
+    }
 
     const now = deps.clock()
     const remainingSec = Math.floor((vended.credentials.expiresAt - now.getTime()) / 1000)

@@ -25,7 +25,7 @@ export const SignUrlBody = Type.Object(
         { additionalProperties: false, description: 'Response header overrides (GET only)' },
       ),
     ),
-    process: Type.Optional(Type.String({ pattern: '^(image|video|doc)/[A-Za-z0-9_,./-]{1,200}$', description: 'x-oss-process (GET only)' })),
+    process: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'x-oss-process (GET only); operations limited by the server\'s sign.processOperations' })),
     scope: Type.Optional(ScopeName),
     version: Type.Optional(SignatureVersion),
   },
