@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { IdpUnavailableError } from '../errors.js'
 import type { KeyResolver } from './tokens.js'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 /** Keys from PEM files, by kid (config `auth.external.publicKeys`). */
 export async function createStaticKeyResolver(publicKeys: Readonly<Record<string, string>>): Promise<KeyResolver> {
@@ -36,7 +37,7 @@ export function createJwksResolver(options: JwksResolverOptions): KeyResolver {
     lastFetch = now()
     const response = await fetchImpl(options.url, { signal: AbortSignal.timeout(options.timeoutMs ?? 5000) })
     if (!response.ok) throw new Error(`JWKS answered ${response.status}`)
-    const body = (await response.json()) as { keys?: { kid?: string; kty?: string }[] }
+    const body = parseJsonOrThrow(await response.text()) as { keys?: { kid?: string; kty?: string }[] }
     const next = new Map<string, KeyObject>()
     for (const jwk of body.keys ?? []) {
       if (typeof jwk.kid !== 'string') continue

@@ -1,6 +1,7 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { NotFoundError, UnsupportedMediaTypeError } from '../errors.js'
+import { verifyJsonBody } from '../lib/parse-json.js'
 import { tracer } from '../lib/tracing.js'
 import { accessLog, noteError, routeOf } from './access-log.js'
 import { corsAllowlist } from './cors.js'
@@ -29,7 +30,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(accessLog(deps.logger))
   app.use(apiHeaders())
   app.use(corsAllowlist(deps.config.server.corsOrigins))
-  const parseJson = express.json({ limit: deps.config.server.bodyLimitBytes, strict: true, inflate: false, type: 'application/json' })
+  const parseJson = express.json({ limit: deps.config.server.bodyLimitBytes, strict: true, inflate: false, type: 'application/json', verify: verifyJsonBody })
   app.use(function jsonBodiesOnPost(req, res, next) {
     // The callback route reads its raw body: its signature covers the exact bytes.
     if (req.method !== 'POST' || req.path === '/v1/oss/callback') next()
