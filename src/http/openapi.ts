@@ -30,7 +30,7 @@ const HEADERS = {
 } as const
 
 /** Copies a TypeBox schema into plain JSON (TypeBox marks its schemas with symbols). */
-const plain = (schema: unknown): unknown => JSON.parse(JSON.stringify(schema))
+const plain = (schema: unknown): unknown => structuredClone(schema)
 
 function responseObject(spec: ResponseSpec): object {
   const headers: Record<string, object> = { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } }
