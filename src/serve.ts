@@ -4,10 +4,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { createJwksResolver, createStaticKeyResolver } from './auth/key-resolver.js'
+import { createAuthentication } from './auth/provider-factory.js'
 import { createLoginThrottle } from './auth/login-throttle.js'
 import { hashPassword, verifyPassword } from './auth/password.js'
-import { createTokenIssuer, createTokenVerifier, withVerifiedTokenCache } from './auth/tokens.js'
 import { createUserStore, readUsersFile, type UserRecord } from './auth/user-store.js'
 import type { Env } from './config/load.js'
 import type { Config, LegacyCredentials } from './config/types.js'
@@ -71,6 +70,8 @@ export interface BuiltDeps {
   readonly sandboxSts?: RunningSandboxSts
   readonly sandboxOss?: RunningSandboxOss
   readonly redis?: RedisConnection
+  /** Ends what authentication holds open (the revocation channel). */
+  closeAuthentication(): Promise<void>
   setPublicUrl(url: string): void
 }
 
@@ -204,29 +205,15 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
     }
   }
 
-  const external = config.auth.external
-  const resolveKey = external?.jwksUrl
-    ? createJwksResolver({ url: external.jwksUrl })
-    : external?.publicKeys
-      ? await createStaticKeyResolver(external.publicKeys)
-      : undefined
-  const issuer = createTokenIssuer({ secret, issuer: config.auth.issuer, audience: config.auth.audience, ttlSec: config.auth.accessTokenTtlSec, clock })
-  const verifyToken = withVerifiedTokenCache(createTokenVerifier({
-    own: { secret, issuer: config.auth.issuer, audience: config.auth.audience },
-    ...(external && resolveKey
-      ? { external: { issuer: external.issuer, audience: external.audience, algorithms: external.algorithms, resolveKey, scopesClaim: external.scopesClaim } }
-      : {}),
-    clockToleranceSec: config.auth.clockToleranceSec,
-    maxLifetimeSec: Math.max(config.auth.accessTokenTtlSec, 86400),
-    clock,
-  }), clock)
+  const userStore = createUserStore(users)
+  const authentication = await createAuthentication({ config, secret, clock, logger, users: userStore, ...(redis ? { redis } : {}) })
 
   const deps: AppDeps = {
     config,
     logger,
     metrics,
     clock,
-    users: createUserStore(users),
+    users: userStore,
     throttle: createLoginThrottle(
       config.auth.loginThrottle,
       redis
@@ -243,8 +230,12 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
           insuranceLimiter: memoryUserLimiter(config.server.userRequestsPerMinute),
         })
       : memoryUserLimiter(config.server.userRequestsPerMinute),
-    issueToken: (user) => issuer.issue(user),
-    verifyToken,
+    issueToken: authentication.issueToken,
+    verifyToken: authentication.verifyToken,
+    verifyExternalToken: authentication.verifyExternalToken,
+    sessions: authentication.sessions,
+    ...(authentication.guest ? { issueGuestToken: authentication.guest } : {}),
+    identityProviders: authentication.providers,
     verifyPassword,
     dummyPasswordHash: await hashPassword(randomToken(16), config.auth.scryptLog2N),
     vendor,
@@ -268,6 +259,7 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
     ...(sandboxSts ? { sandboxSts } : {}),
     ...(sandboxOss ? { sandboxOss } : {}),
     ...(redis ? { redis } : {}),
+    closeAuthentication: () => authentication.close(),
     setPublicUrl: (url: string) => (publicUrl.value = url),
   }
 }
@@ -312,7 +304,7 @@ function isIpEndpoint(endpoint: string | undefined): boolean {
 
 /** Builds everything and listens; `npm start`, `ossvend serve` and the end-to-end tests use this. */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
-  const { deps, sandboxSts, sandboxOss, redis, setPublicUrl } = await buildDeps(options)
+  const { deps, sandboxSts, sandboxOss, redis, setPublicUrl, closeAuthentication } = await buildDeps(options)
   const app = createApp(deps)
   const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, app)
   server.keepAliveTimeout = 5_000
@@ -341,6 +333,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         clearTimeout(grace)
         await sandboxSts?.close()
         await sandboxOss?.close()
+        await closeAuthentication()
         await redis?.close()
       })()
       return closing

@@ -42,6 +42,7 @@ describe('GET /v1/sts', () => {
       Endpoint: t.oss.url,
       Prefix: 'alice/',
       Scope: 'read',
+      Provider: 'local',
     })
     expect(res.headers['cache-control']).toBe('no-store')
     const expiresIn = Date.parse(res.body.Expiration) - Date.now()

@@ -26,6 +26,7 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
         {
           audit: 'credential-vended',
           user: principal.userId,
+          provider: principal.provider ?? 'local',
           scope: result.scope,
           policyHash: result.rendered.hash,
           sessionName: result.sessionName,
@@ -61,6 +62,7 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
         Endpoint: deps.ossEndpoint,
         Prefix: result.rendered.prefix,
         Scope: result.scope,
+        Provider: principal.provider ?? 'local',
       }),
     )
   }
