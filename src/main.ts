@@ -23,7 +23,17 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     throw err
   }
   for (const warning of loaded.config.warnings) logger.warn(warning)
-  const running = await startServer({ config: loaded.config, env: process.env, logger, ...(loaded.legacyCredentials ? { legacyCredentials: loaded.legacyCredentials } : {}) })
+  let running
+  try {
+    running = await startServer({ config: loaded.config, env: process.env, logger, ...(loaded.legacyCredentials ? { legacyCredentials: loaded.legacyCredentials } : {}) })
+  } catch (err) {
+    // A setting that only fails when used (an identity provider's key file): the same report.
+    if (err instanceof ConfigInvalidError) {
+      process.stderr.write(`ossvend: ${err.message}\n${err.issues.map((i) => `  ${i.pointer || '/'} ${i.code}: ${i.message}\n`).join('')}`)
+      process.exit(78)
+    }
+    throw err
+  }
   process.stdout.write(`ossvend listening on ${running.url}\n`)
   if (running.sandboxSts) process.stdout.write(`sandbox sts on ${running.sandboxSts.url}\n`)
   if (running.sandboxOss) process.stdout.write(`sandbox oss on ${running.sandboxOss.url}\n`)

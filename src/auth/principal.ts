@@ -9,4 +9,6 @@ export interface AuthenticatedPrincipal extends Principal {
   readonly sid?: string
   /** Expiry, seconds since the epoch. */
   readonly exp?: number
+  /** Verified again from then on (an identity provider's key may have been withdrawn), in ms. */
+  readonly reverifyAtMs?: number
 }

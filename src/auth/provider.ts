@@ -114,6 +114,8 @@ export async function createProvider(config: IdentityProviderConfig, options: Pr
         provider: config.name,
         scopes: scopesOf(config, payload),
         exp,
+        // A key withdrawn by the provider must stop working within the key set's maximum age.
+        reverifyAtMs: options.clock().getTime() + Math.min(config.jwksMaxAgeSec, 60) * 1000,
         ...(typeof payload.jti === 'string' ? { jti: payload.jti } : {}),
       }
     },

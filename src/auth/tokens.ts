@@ -102,7 +102,7 @@ export function withVerifiedTokenCache(
     const exp = principal.exp ?? (jwt.decode(token) as JwtPayload | null)?.exp
     if (typeof exp === 'number') {
       if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string)
-      cache.set(token, { principal, expiresAtMs: exp * 1000 })
+      cache.set(token, { principal, expiresAtMs: Math.min(exp * 1000, principal.reverifyAtMs ?? Number.POSITIVE_INFINITY) })
     }
     return principal
   }, { cached })

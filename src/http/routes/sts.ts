@@ -99,7 +99,8 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
         ErrorMessage: problem.body.detail ?? problem.body.title,
       }),
     )
-    deps.logger[problem.status >= 500 ? 'error' : 'info']({ code: problem.body.code, requestId, err: problem.status >= 500 ? err : undefined }, 'sts request failed')
+    const reason = (err as Error | undefined)?.cause instanceof Error ? ((err as Error).cause as Error).message : undefined
+    deps.logger[problem.status >= 500 ? 'error' : 'info']({ code: problem.body.code, requestId, reason, err: problem.status >= 500 ? err : undefined }, 'sts request failed')
   }
   router.use('/v1/sts', mobileErrors)
 }
