@@ -54,11 +54,12 @@ export async function buildTestApp(patch: ConfigPatch = {}, env: Record<string, 
     sts: { ...base.sts, ...patch.sts },
     sign: { ...base.sign, ...patch.sign },
     sandbox: { ...base.sandbox, dataDir: join(dir, 'sandbox'), ...patch.sandbox },
+    store: { ...base.store, ...patch.store },
   } as Config
   let offset = 0
   const clock = () => new Date(Date.now() + offset)
   const logger = createLogger(captureStream(), 'debug')
-  const { deps, sandboxSts, sandboxOss } = await buildDeps({ config, env: { OSSVEND_JWT_SECRET: 'test-secret-test-secret-test-secret!', ...env }, logger, clock })
+  const { deps, sandboxSts, sandboxOss, redis, closeAuthentication } = await buildDeps({ config, env: { OSSVEND_JWT_SECRET: 'test-secret-test-secret-test-secret!', ...env }, logger, clock })
   return {
     app: createApp(deps),
     deps,
@@ -71,6 +72,8 @@ export async function buildTestApp(patch: ConfigPatch = {}, env: Record<string, 
     close: async () => {
       await sandboxSts?.close()
       await sandboxOss?.close()
+      await closeAuthentication()
+      await redis?.close()
     },
   }
 }
