@@ -37,6 +37,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   process.stdout.write(`ossvend listening on ${running.url}\n`)
   if (running.sandboxSts) process.stdout.write(`sandbox sts on ${running.sandboxSts.url}\n`)
   if (running.sandboxOss) process.stdout.write(`sandbox oss on ${running.sandboxOss.url}\n`)
+  if (running.sandboxOss) process.stdout.write(`sandbox control token ${running.sandboxOss.controlToken}\n`)
 
   let signals = 0
   const shutdown = (signal: string) => {

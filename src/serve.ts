@@ -1,41 +1,30 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { createAuthentication } from './auth/provider-factory.js'
-import { createLoginThrottle } from './auth/login-throttle.js'
-import { hashPassword, verifyPassword } from './auth/password.js'
-import { createUserStore, readUsersFile, type UserRecord } from './auth/user-store.js'
 import type { Env } from './config/load.js'
 import type { Config, LegacyCredentials } from './config/types.js'
+import { createIdentity } from './compose/identity.js'
+import { startSandbox, type RunningSandbox } from './compose/sandbox.js'
+import { loadServerSecret } from './compose/secret.js'
+import { createStateStore, type StateStore } from './compose/state-store.js'
+import { createStsClient, isSandbox } from './compose/sts-client.js'
+import { createVending } from './compose/vendor.js'
 import { loadScopes } from './grant/scopes.js'
-import { createCredentialVendor } from './grant/vend.js'
 import { createApp } from './http/app.js'
 import type { AppDeps, HealthState } from './http/deps.js'
 import { createMetrics } from './http/metrics.js'
-import { memoryUserLimiter } from './http/user-rate-limit.js'
 import { createPublicKeyFetcher } from './http/public-key-fetcher.js'
-import { createMemoryUploadLog } from './grant/uploads.js'
+import { createLoginThrottle } from './auth/login-throttle.js'
 import { OSS_PUBLIC_KEY_HOSTS } from './oss/callback.js'
 import { systemClock, type Clock } from './lib/clock.js'
-import { randomHex, randomToken } from './lib/crypto.js'
-import { loadPolicyFile, loadRefererFile } from './policy/load.js'
-import { ObjectStore } from './sandbox/object-store.js'
-import { startSandboxOss, type RunningSandboxOss } from './sandbox/oss-server.js'
-import { StsCredentialStore } from './sandbox/sts-credential-store.js'
-import { startSandboxSts, type RunningSandboxSts } from './sandbox/sts-server.js'
-import { createAlibabaStsClient } from './sts/alibaba-client.js'
-import { createCircuitBreaker } from './sts/circuit-breaker.js'
-import { createCredentialCache } from './sts/credential-cache.js'
-import { defaultSleep } from './sts/retry.js'
-import { connectRedis, type RedisConnection } from './store/redis-connection.js'
-import { createRedisAuditStream } from './store/redis-audit.js'
-import { createRedisUploadLog } from './store/redis-upload-log.js'
-import { createSharedCredentialLayer } from './store/shared-credentials.js'
-import { RateLimiterRedis } from 'rate-limiter-flexible'
+import { loadPolicyFile } from './policy/load.js'
+import type { RunningSandboxOss } from './sandbox/oss-server.js'
+import type { RunningSandboxSts } from './sandbox/sts-server.js'
 import type { StsClient } from './sts/types.js'
+
+export { isSandbox } from './compose/sts-client.js'
+export { loadSandboxRoot } from './compose/sandbox.js'
 
 export interface StartOptions {
   readonly config: Config
@@ -58,242 +47,133 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-/** Sandbox when the config says so, or says `auto` and no Alibaba credentials are set. */
-export function isSandbox(config: Config, env: Env, legacy?: LegacyCredentials): boolean {
-  if (config.mode === 'sandbox') return true
-  if (config.mode === 'cloud') return false
-  return !(env.ALIBABA_CLOUD_ACCESS_KEY_ID && env.ALIBABA_CLOUD_ACCESS_KEY_SECRET) && !legacy
-}
-
 export interface BuiltDeps {
   readonly deps: AppDeps
   readonly sandboxSts?: RunningSandboxSts
   readonly sandboxOss?: RunningSandboxOss
-  readonly redis?: RedisConnection
-  /** Ends what authentication holds open (the revocation channel). */
-  closeAuthentication(): Promise<void>
   setPublicUrl(url: string): void
+  /** Closes what building opened: the sandbox listeners and the shared store. */
+  close(): Promise<void>
 }
 
+/**
+ * The composition root: each concern's factory makes its one choice (memory or Redis, sandbox or
+ * Alibaba, which identity providers) and this wires the results together. Everything that can be
+ * refused (files, secrets) is read before anything listens; whatever was opened is closed again
+ * when a later step fails.
+ */
 export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
   const { config, env, logger } = options
-  const secretText = env.OSSVEND_JWT_SECRET
-  if (config.store.redisUrl && !secretText) {
-    throw new TypeError('several instances sharing Redis need one OSSVEND_JWT_SECRET (tokens and shared credentials are bound to it)')
-  }
-  const redis = config.store.redisUrl ? await connectRedis(config.store.redisUrl, logger) : undefined
   const clock = options.clock ?? systemClock
-  const sandbox = isSandbox(config, env, options.legacyCredentials)
-  const metrics = createMetrics({ defaultMetrics: true })
-
-  let sandboxSts: RunningSandboxSts | undefined
-  let stsClient = options.stsClient
-  if (!stsClient) {
-    if (sandbox) {
-      const root = await loadSandboxRoot(config.sandbox.dataDir)
-      const rootKeyId = root.accessKeyId
-      const rootSecret = root.accessKeySecret
-      sandboxSts = await startSandboxSts({
-        accounts: new Map([[rootKeyId, { accessKeySecret: rootSecret, account: config.oss.account }]]),
-        store: new StsCredentialStore(join(config.sandbox.dataDir, 'sts-credentials.json')),
-        clock,
-        rateLimitPerSecond: config.sandbox.stsRateLimitPerSecond,
-        host: config.server.host,
-        port: config.sandbox.stsPort,
-      })
-      stsClient = createAlibabaStsClient({ endpoint: sandboxSts.url, credentials: { accessKeyId: rootKeyId, accessKeySecret: rootSecret }, timeoutMs: config.sts.attemptTimeoutMs })
-    } else {
-      const fromEnv = env.ALIBABA_CLOUD_ACCESS_KEY_ID && env.ALIBABA_CLOUD_ACCESS_KEY_SECRET
-        ? { accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID, accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET, ...(env.ALIBABA_CLOUD_SECURITY_TOKEN ? { securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN } : {}) }
-        : options.legacyCredentials
-      stsClient = createAlibabaStsClient({
-        ...(config.sts.endpoint ? { endpoint: config.sts.endpoint } : {}),
-        regionId: config.oss.region,
-        ...(fromEnv ? { credentials: fromEnv } : {}),
-        timeoutMs: config.sts.attemptTimeoutMs,
-      })
-    }
-  }
-
+  const now = () => clock().getTime()
+  const secret = loadServerSecret(config, env)
   const scopes = await loadScopes(config)
   const rolePolicies = await Promise.all(config.policies.rolePolicies.map((p) => loadPolicyFile(p)))
+  const sandboxMode = isSandbox(config, env, options.legacyCredentials)
   const publicUrl = { value: `http://${config.server.host}:${config.server.port}` }
-  let sandboxOss: RunningSandboxOss | undefined
-  if (sandboxSts) {
-    const store = new ObjectStore(join(config.sandbox.dataDir, 'oss'))
-    await store.init([config.oss.bucket])
-    const root = await loadSandboxRoot(config.sandbox.dataDir)
-    sandboxOss = await startSandboxOss({
-      store,
-      credentials: sandboxSts.store,
-      root,
-      account: config.oss.account,
-      region: config.oss.region,
-      bucketAcl: config.sandbox.bucketAcl,
-      rolePolicies,
-      ...(config.sandbox.referer ? { referer: await loadRefererFile(config.sandbox.referer) } : {}),
-      // Browsers upload straight to the sandbox from the configured origins and from ossvend's own page.
-      corsOrigins: () => [...config.server.corsOrigins, config.server.publicUrl ?? publicUrl.value],
-      clock,
-      maxObjectBytes: config.sign.maxUploadBytes,
-      callbackKey: await loadSandboxCallbackKey(config.sandbox.dataDir),
-      host: config.server.host,
-      port: config.sandbox.ossPort,
-    })
+  const ownPublicUrl = () => config.server.publicUrl ?? publicUrl.value
+
+  const opened: { close(): Promise<void> }[] = []
+  try {
+    const state = await createStateStore({ config, logger, secret, now })
+    opened.push(state)
+    const sandbox = sandboxMode && !options.stsClient
+      ? await startSandbox({
+          config,
+          clock,
+          rolePolicies,
+          // Browsers upload straight to the sandbox from the configured origins and from ossvend's own page.
+          corsOrigins: () => [...config.server.corsOrigins, ownPublicUrl()],
+        })
+      : undefined
+    if (sandbox) opened.push(sandbox)
+    const identity = await createIdentity({ config, secret, clock, sandbox: sandboxMode, logger, state })
+    const sts = options.stsClient ?? createStsClient({ config, env, ...(options.legacyCredentials ? { legacyCredentials: options.legacyCredentials } : {}), ...(sandbox ? { sandbox } : {}) })
+    const deps = wire({ config, logger, clock, now, secret, scopes, rolePolicies, state, sandbox, identity, sts, publicUrl: ownPublicUrl })
+    return {
+      deps,
+      ...(sandbox ? { sandboxSts: sandbox.sts, sandboxOss: sandbox.oss } : {}),
+      setPublicUrl: (url: string) => (publicUrl.value = url),
+      close: () => closeAll(opened),
+    }
+  } catch (err) {
+    await closeAll(opened)
+    throw err
   }
-  const now = () => clock().getTime()
-  const breaker = createCircuitBreaker({ failureThreshold: 5, openMs: 5000, now })
-  const cache = createCredentialCache({ now, refreshRatio: config.sts.refreshRatio, minServeRatio: config.sts.minServeRatio, maxEntries: config.sts.cacheMaxEntries })
+}
+
+interface Parts {
+  readonly config: Config
+  readonly logger: Logger
+  readonly clock: Clock
+  readonly now: () => number
+  readonly secret: Buffer
+  readonly scopes: Awaited<ReturnType<typeof loadScopes>>
+  readonly rolePolicies: AppDeps['rolePolicies']
+  readonly state: StateStore
+  readonly sandbox: RunningSandbox | undefined
+  readonly identity: Awaited<ReturnType<typeof createIdentity>>
+  readonly sts: StsClient
+  readonly publicUrl: () => string
+}
+
+function wire(parts: Parts): AppDeps {
+  const { config, logger, state, sandbox, identity } = parts
+  const metrics = createMetrics({ defaultMetrics: true })
   const health: HealthState = {
     draining: false,
     stsForbidden: undefined,
     stsCircuitOpen: () => breaker.state !== 'closed',
     cachedCredentials: () => cache.size,
-    store: () => (redis ? (redis.isUp() ? 'redis' : 'redis-down') : 'memory'),
+    store: () => state.health(),
   }
-  const secret = secretText ? Buffer.from(secretText, 'utf8') : randomBytes(32)
-  if (secretText && secret.length < 32) throw new TypeError('OSSVEND_JWT_SECRET must have at least 32 bytes')
-  const vendor = createCredentialVendor({
-    scopes,
-    sts: stsClient,
-    cache,
-    breaker,
-    roleArn: config.sts.roleArn,
-    durationSec: config.sts.durationSec,
-    retry: {
-      maxAttempts: config.sts.maxAttempts,
-      attemptTimeoutMs: config.sts.attemptTimeoutMs,
-      deadlineMs: config.sts.deadlineMs,
-      baseDelayMs: 100,
-      maxDelayMs: 1000,
-      now,
-      random: Math.random,
-      sleep: defaultSleep,
-    },
-    ...(redis
-      ? {
-          shared: createSharedCredentialLayer({
-            redis,
-            keyPrefix: config.store.keyPrefix,
-            secret,
-            now,
-            refreshRatio: config.sts.refreshRatio,
-            lockMs: config.sts.deadlineMs + 2000,
-            waitMs: config.sts.deadlineMs,
-            onStoreError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'shared credential cache unavailable; calling STS directly'),
-          }),
-        }
-      : {}),
-    observer: {
-      onCall(outcome, seconds) {
-        metrics.stsCalls.inc({ outcome })
-        if (outcome !== 'circuit-open') metrics.stsDuration.observe(seconds)
-      },
-      onForbidden(error) {
-        health.stsForbidden = error.stsCode
-        logger.error({ stsCode: error.stsCode, requestId: error.requestId }, 'STS refused the server credentials; check the AccessKey and the role trust policy')
-      },
-    },
-  })
-
-  const users: UserRecord[] = await readUsersFile(config.auth.usersFile)
-  if (sandbox) {
-    for (const demo of config.auth.demoUsers) {
-      if (!users.some((u) => u.username === demo.username)) {
-        users.push({ username: demo.username, passwordHash: await hashPassword(demo.password, config.auth.scryptLog2N), scopes: demo.scopes })
-      }
-    }
-  }
-
-  const userStore = createUserStore(users)
-  const authentication = await createAuthentication({ config, secret, clock, logger, users: userStore, ...(redis ? { redis } : {}) })
-
-  const deps: AppDeps = {
+  const { vendor, breaker, cache } = createVending({
     config,
     logger,
     metrics,
-    clock,
-    users: userStore,
-    throttle: createLoginThrottle(
-      config.auth.loginThrottle,
-      redis
-        ? (keyPrefix, points, duration) => new RateLimiterRedis({ storeClient: redis.client, keyPrefix: `${config.store.keyPrefix}${keyPrefix}`, points, duration, rejectIfRedisNotReady: true })
-        : undefined,
-    ),
-    userLimiter: redis
-      ? new RateLimiterRedis({
-          storeClient: redis.client,
-          keyPrefix: `${config.store.keyPrefix}user`,
-          points: config.server.userRequestsPerMinute,
-          duration: 60,
-          rejectIfRedisNotReady: true,
-          insuranceLimiter: memoryUserLimiter(config.server.userRequestsPerMinute),
-        })
-      : memoryUserLimiter(config.server.userRequestsPerMinute),
-    issueToken: authentication.issueToken,
-    verifyToken: authentication.verifyToken,
-    verifyExternalToken: authentication.verifyExternalToken,
-    sessions: authentication.sessions,
-    ...(authentication.guest ? { issueGuestToken: authentication.guest } : {}),
-    identityProviders: authentication.providers,
-    verifyPassword,
-    dummyPasswordHash: await hashPassword(randomToken(16), config.auth.scryptLog2N),
+    sts: parts.sts,
+    scopes: parts.scopes,
+    shared: state.sharedCredentials,
+    now: parts.now,
+    onForbidden: (stsCode) => (health.stsForbidden = stsCode),
+  })
+  const ossEndpoint = config.oss.endpoint ?? `https://oss-${config.oss.region}.aliyuncs.com`
+  return {
+    config,
+    logger,
+    metrics,
+    clock: parts.clock,
+    users: identity.users,
+    throttle: createLoginThrottle(config.auth.loginThrottle, state.loginLimiter),
+    userLimiter: state.userLimiter,
+    issueToken: identity.issueToken,
+    verifyToken: identity.verifyToken,
+    verifyExternalToken: identity.verifyExternalToken,
+    sessions: identity.sessions,
+    ...(identity.guest ? { issueGuestToken: identity.guest } : {}),
+    identityProviders: identity.providers,
+    verifyPassword: identity.verifyPassword,
+    dummyPasswordHash: identity.dummyPasswordHash,
     vendor,
-    scopes,
-    rolePolicies,
+    scopes: parts.scopes,
+    rolePolicies: parts.rolePolicies,
     health,
-    ossEndpoint: sandboxOss?.url ?? config.oss.endpoint ?? `https://oss-${config.oss.region}.aliyuncs.com`,
-    ossSigningEndpoint: sandboxOss
-      ? { url: sandboxOss.url, style: 'path' }
-      : { url: config.oss.endpoint ?? `https://oss-${config.oss.region}.aliyuncs.com`, style: isIpEndpoint(config.oss.endpoint) ? 'path' : 'virtual' },
-    publicUrl: () => config.server.publicUrl ?? publicUrl.value,
-    audit: redis ? createRedisAuditStream({ redis, keyPrefix: config.store.keyPrefix }) : () => undefined,
-    uploads: redis ? createRedisUploadLog({ redis, keyPrefix: config.store.keyPrefix, now }) : createMemoryUploadLog(now),
-    ticketSecret: createHash('sha256').update('ossvend upload ticket\u0000').update(secret).digest(),
+    ossEndpoint: sandbox?.oss.url ?? ossEndpoint,
+    ossSigningEndpoint: sandbox
+      ? { url: sandbox.oss.url, style: 'path' }
+      : { url: ossEndpoint, style: isIpEndpoint(config.oss.endpoint) ? 'path' : 'virtual' },
+    publicUrl: parts.publicUrl,
+    audit: state.audit,
+    uploads: state.uploads,
+    ticketSecret: createHash('sha256').update('ossvend upload ticket\u0000').update(parts.secret).digest(),
     fetchCallbackKey: createPublicKeyFetcher(),
     // In sandbox mode the sandbox signs callbacks too, with a key served over http by itself.
-    callbackKeyRules: sandboxOss ? { ...OSS_PUBLIC_KEY_HOSTS, httpHosts: [new URL(sandboxOss.url).host] } : OSS_PUBLIC_KEY_HOSTS,
-  }
-  return {
-    deps,
-    ...(sandboxSts ? { sandboxSts } : {}),
-    ...(sandboxOss ? { sandboxOss } : {}),
-    ...(redis ? { redis } : {}),
-    closeAuthentication: () => authentication.close(),
-    setPublicUrl: (url: string) => (publicUrl.value = url),
+    callbackKeyRules: sandbox ? { ...OSS_PUBLIC_KEY_HOSTS, httpHosts: [new URL(sandbox.oss.url).host] } : OSS_PUBLIC_KEY_HOSTS,
   }
 }
 
-/**
- * The sandbox account's own AccessKey, made once and kept in the data folder, so that what the
- * sandbox issued and stored stays valid across restarts (and tests can act as the owner).
- */
-export async function loadSandboxRoot(dataDir: string): Promise<{ accessKeyId: string; accessKeySecret: string }> {
-  const file = join(dataDir, 'root-credentials.json')
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as { accessKeyId: string; accessKeySecret: string }
-  } catch {
-    const root = { accessKeyId: `SBX${randomHex(10).toUpperCase()}`, accessKeySecret: randomToken(24) }
-    await mkdir(dataDir, { recursive: true })
-    await writeFile(file, JSON.stringify(root), { mode: 0o600, flag: 'wx' }).catch(() => undefined)
-    return JSON.parse(await readFile(file, 'utf8')) as { accessKeyId: string; accessKeySecret: string }
-  }
-}
-
-/** The sandbox's RSA key for signing upload callbacks, made once and kept in the data folder. */
-async function loadSandboxCallbackKey(dataDir: string): Promise<{ privateKey: KeyObject; publicKeyPem: string }> {
-  const file = join(dataDir, 'callback-key.pem')
-  let pem: string
-  try {
-    pem = await readFile(file, 'utf8')
-  } catch {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-    await mkdir(dataDir, { recursive: true })
-    await writeFile(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' }).catch(() => undefined)
-    pem = await readFile(file, 'utf8')
-  }
-  const privateKey = createPrivateKey(pem)
-  return { privateKey, publicKeyPem: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString() }
+async function closeAll(opened: readonly { close(): Promise<void> }[]): Promise<void> {
+  for (const part of [...opened].reverse()) await part.close().catch(() => undefined)
 }
 
 function isIpEndpoint(endpoint: string | undefined): boolean {
@@ -304,11 +184,17 @@ function isIpEndpoint(endpoint: string | undefined): boolean {
 
 /** Builds everything and listens; `npm start`, `ossvend serve` and the end-to-end tests use this. */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
-  const { deps, sandboxSts, sandboxOss, redis, setPublicUrl, closeAuthentication } = await buildDeps(options)
+  const built = await buildDeps(options)
+  const { deps, sandboxSts, sandboxOss, setPublicUrl } = built
   const app = createApp(deps)
   const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, app)
   server.keepAliveTimeout = 5_000
-  await new Promise<void>((resolve) => server.listen(options.config.server.port, options.config.server.host, resolve))
+  try {
+    await listen(server, options.config.server.port, options.config.server.host)
+  } catch (err) {
+    await built.close()
+    throw err
+  }
   const { port } = server.address() as AddressInfo
   const host = options.config.server.host.includes(':') ? `[${options.config.server.host}]` : options.config.server.host
   setPublicUrl(`http://${host}:${port}`)
@@ -331,12 +217,21 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         await closed
         clearInterval(reaper)
         clearTimeout(grace)
-        await sandboxSts?.close()
-        await sandboxOss?.close()
-        await closeAuthentication()
-        await redis?.close()
+        await built.close()
       })()
       return closing
     },
   }
+}
+
+/** Listens, or rejects with the socket error (EADDRINUSE, EACCES) instead of crashing. */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err)
+    server.once('error', onError)
+    server.listen(port, host, () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
 }

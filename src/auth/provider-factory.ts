@@ -1,14 +1,11 @@
 import type { Logger } from 'pino'
-import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible'
+import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { Config } from '../config/types.js'
 import { ConfigInvalidError } from '../errors.js'
 import type { Clock } from '../lib/clock.js'
-import type { RedisConnection } from '../store/redis-connection.js'
-import { createRedisRefreshTokenStore } from '../store/redis-refresh-tokens.js'
-import { createRedisRevocationList } from '../store/redis-revocations.js'
 import { createGuestIssuer, type GuestIssuer } from './guest.js'
 import { createProvider, type ExternalProvider, type ProviderOptions } from './provider.js'
-import { createMemoryRefreshTokenStore } from './refresh-tokens.js'
+import { createMemoryRefreshTokenStore, type RefreshTokenStore } from './refresh-tokens.js'
 import { createMemoryRevocationList, type RevocationList } from './revocations.js'
 import { createSessions, type Sessions } from './sessions.js'
 import { createTokenIssuer, createTokenVerifier, withVerifiedTokenCache, type TokenVerifier } from './tokens.js'
@@ -38,7 +35,6 @@ export interface Authentication {
   readonly issueToken: (user: { username: string; scopes: readonly string[] }) => { accessToken: string; expiresIn: number }
   readonly sessions: Sessions
   readonly guest?: GuestIssuer
-  close(): Promise<void>
 }
 
 export interface AuthenticationOptions {
@@ -47,12 +43,16 @@ export interface AuthenticationOptions {
   readonly clock: Clock
   readonly logger: Logger
   readonly users: UserStore
-  readonly redis?: RedisConnection
+  /** Where sessions and revocations live (Redis for several instances); in memory when absent. */
+  readonly refreshTokens?: RefreshTokenStore
+  readonly revocations?: RevocationList
+  /** Rate limiters in the shared store (guests); in memory when absent. */
+  readonly limiter?: (keyPrefix: string, points: number, durationSec: number) => RateLimiterAbstract
 }
 
 /** Everything that says who a caller is: providers, ossvend's tokens, sessions, revocation, guests. */
 export async function createAuthentication(options: AuthenticationOptions): Promise<Authentication> {
-  const { config, secret, clock, logger, redis } = options
+  const { config, secret, clock, logger } = options
   const auth = config.auth
   const now = () => clock().getTime()
   const maxLifetimeSec = Math.max(auth.accessTokenTtlSec, 86400)
@@ -63,10 +63,10 @@ export async function createAuthentication(options: AuthenticationOptions): Prom
     onBackgroundError: (provider, err) => logger.warn({ provider, reason: (err as { reason?: string }).reason ?? 'unreachable' }, 'identity provider key set refresh failed; keys kept until their maximum age'),
   })
   const issuer = createTokenIssuer({ secret, issuer: auth.issuer, audience: auth.audience, ttlSec: auth.accessTokenTtlSec, clock })
-  const revocations: RevocationList = redis ? await createRedisRevocationList({ redis, keyPrefix: config.store.keyPrefix, now }) : createMemoryRevocationList(now)
+  const revocations: RevocationList = options.revocations ?? createMemoryRevocationList(now)
   const sessions = createSessions({
     issuer,
-    store: redis ? createRedisRefreshTokenStore({ redis, keyPrefix: config.store.keyPrefix }) : createMemoryRefreshTokenStore(now),
+    store: options.refreshTokens ?? createMemoryRefreshTokenStore(now),
     revocations,
     clock,
     refreshTtlSec: auth.refreshTokenTtlSec,
@@ -88,9 +88,7 @@ export async function createAuthentication(options: AuthenticationOptions): Prom
     (principal) => sessions.isRevokedLocally(principal),
   )
   const limiter = (keyPrefix: string, points: number) =>
-    redis
-      ? new RateLimiterRedis({ storeClient: redis.client, keyPrefix: `${config.store.keyPrefix}${keyPrefix}`, points, duration: 60, rejectIfRedisNotReady: true })
-      : new RateLimiterMemory({ keyPrefix, points, duration: 60 })
+    options.limiter ? options.limiter(keyPrefix, points, 60) : new RateLimiterMemory({ keyPrefix, points, duration: 60 })
   const guest = auth.guest.enabled && auth.guest.scope
     ? createGuestIssuer({ issuer, scope: auth.guest.scope, ttlSec: auth.guest.ttlSec, perIp: limiter('guest-ip', auth.guest.perIpPerMinute), total: limiter('guest-all', auth.guest.perMinute) })
     : undefined
@@ -101,6 +99,5 @@ export async function createAuthentication(options: AuthenticationOptions): Prom
     issueToken: (user) => issuer.issue({ userId: user.username, provider: LOCAL_PROVIDER, scopes: user.scopes }),
     sessions,
     ...(guest ? { guest } : {}),
-    close: () => revocations.close(),
   }
 }

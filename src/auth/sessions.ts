@@ -39,7 +39,7 @@ export function createSessions(options: SessionsOptions) {
 
   function tokens(subject: TokenSubject & { sid: string }, refreshToken: string, expiresAtMs: number): SessionTokens {
     const { accessToken, expiresIn } = options.issuer.issue(subject)
-    return { accessToken, tokenType: 'Bearer', expiresIn, refreshToken, refreshExpiresIn: Math.max(0, Math.floor((expiresAtMs - now()) / 1000)) }
+    return { accessToken, tokenType: 'Bearer', expiresIn, refreshToken, refreshExpiresIn: Math.max(0, Math.ceil((expiresAtMs - now()) / 1000)) }
   }
 
   return {

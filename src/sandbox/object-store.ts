@@ -22,6 +22,8 @@ export interface ObjectMeta {
   readonly serverSideEncryption?: string
   readonly serverSideEncryptionKeyId?: string
   readonly userMeta: Readonly<Record<string, string>>
+  /** Made by AppendObject (x-oss-object-type Appendable): only appends may change it. */
+  readonly appendable?: boolean
   /** The data file's name inside the bucket's folder; never derived from the key's text. */
   readonly dataFile: string
 }

@@ -261,7 +261,13 @@ export async function startSandboxSts(options: SandboxStsOptions & { host?: stri
     })
   })
   const host = options.host ?? '127.0.0.1'
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
   const { port } = server.address() as AddressInfo
   return {
     ...sts,

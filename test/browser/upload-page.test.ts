@@ -103,13 +103,13 @@ describe('the upload page in Chromium', () => {
     await screenshot(page, 'type-not-allowed')
 
     // Move the sandbox's clock past the form's expiry, as if the user waited too long.
-    await fetch(`${server.ossUrl}/__sandbox/clock`, { method: 'PUT', body: JSON.stringify({ offsetMs: 11 * 60_000 }) })
+    await fetch(`${server.ossUrl}/__sandbox/clock`, { method: 'PUT', headers: server.control, body: JSON.stringify({ offsetMs: 11 * 60_000 }) })
     try {
       await page.locator('#files').setInputFiles({ name: 'late.txt', mimeType: 'text/plain', buffer: Buffer.from('late') })
       await expect.poll(() => page.locator('#queue li', { hasText: 'late.txt' }).locator('.details').textContent()).toBe('The upload form expired before the upload started. Try again.')
       await screenshot(page, 'form-expired')
     } finally {
-      await fetch(`${server.ossUrl}/__sandbox/clock`, { method: 'PUT', body: JSON.stringify({ offsetMs: 0 }) })
+      await fetch(`${server.ossUrl}/__sandbox/clock`, { method: 'PUT', headers: server.control, body: JSON.stringify({ offsetMs: 0 }) })
     }
     await context.close()
   })

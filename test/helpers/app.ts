@@ -59,7 +59,8 @@ export async function buildTestApp(patch: ConfigPatch = {}, env: Record<string, 
   let offset = 0
   const clock = () => new Date(Date.now() + offset)
   const logger = createLogger(captureStream(), 'debug')
-  const { deps, sandboxSts, sandboxOss, redis, closeAuthentication } = await buildDeps({ config, env: { OSSVEND_JWT_SECRET: 'test-secret-test-secret-test-secret!', ...env }, logger, clock })
+  const built = await buildDeps({ config, env: { OSSVEND_JWT_SECRET: 'test-secret-test-secret-test-secret!', ...env }, logger, clock })
+  const { deps, sandboxSts, sandboxOss } = built
   return {
     app: createApp(deps),
     deps,
@@ -69,12 +70,7 @@ export async function buildTestApp(patch: ConfigPatch = {}, env: Record<string, 
     advance: (ms) => {
       offset += ms
     },
-    close: async () => {
-      await sandboxSts?.close()
-      await sandboxOss?.close()
-      await closeAuthentication()
-      await redis?.close()
-    },
+    close: () => built.close(),
   }
 }
 

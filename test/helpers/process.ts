@@ -9,6 +9,8 @@ export interface ServerProcess {
   readonly url: string
   readonly stsUrl: string
   readonly ossUrl: string
+  /** `Authorization` for the sandbox's control endpoints (the token printed at start-up). */
+  readonly control: { readonly authorization: string }
   readonly lines: string[]
   readonly stderr: string[]
   exited(): Promise<number | null>
@@ -48,7 +50,7 @@ export async function startServerProcess(configPath: string, env: Record<string,
   const stderr: string[] = []
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()))
-  const ready = new Promise<{ url: string; stsUrl: string; ossUrl: string }>((resolve, reject) => {
+  const ready = new Promise<{ url: string; stsUrl: string; ossUrl: string; token: string }>((resolve, reject) => {
     let buffer = ''
     child.stdout?.on('data', (d: Buffer) => {
       buffer += d.toString()
@@ -60,11 +62,12 @@ export async function startServerProcess(configPath: string, env: Record<string,
       const url = lines.map((l) => /^ossvend listening on (http:\/\/\S+)$/.exec(l)?.[1]).find(Boolean)
       const stsUrl = lines.map((l) => /^sandbox sts on (http:\/\/\S+)$/.exec(l)?.[1]).find(Boolean)
       const ossUrl = lines.map((l) => /^sandbox oss on (http:\/\/\S+)$/.exec(l)?.[1]).find(Boolean)
-      if (url && stsUrl && ossUrl) resolve({ url, stsUrl, ossUrl })
+      const token = lines.map((l) => /^sandbox control token (\S+)$/.exec(l)?.[1]).find(Boolean)
+      if (url && stsUrl && ossUrl && token) resolve({ url, stsUrl, ossUrl, token })
     })
     exit.then((code) => reject(new Error(`server exited with ${code}: ${stderr.join('')}`)))
     setTimeout(() => reject(new Error(`server did not start: ${lines.join('\n')} ${stderr.join('')}`)), 15_000).unref()
   })
-  const { url, stsUrl, ossUrl } = await ready
-  return { child, url, stsUrl, ossUrl, lines, stderr, exited: () => exit }
+  const { url, stsUrl, ossUrl, token } = await ready
+  return { child, url, stsUrl, ossUrl, control: { authorization: `Bearer ${token}` }, lines, stderr, exited: () => exit }
 }

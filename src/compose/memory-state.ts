@@ -1,0 +1,23 @@
+import { RateLimiterMemory } from 'rate-limiter-flexible'
+import { createMemoryRefreshTokenStore } from '../auth/refresh-tokens.js'
+import { createMemoryRevocationList } from '../auth/revocations.js'
+import { createMemoryUploadLog } from '../grant/uploads.js'
+import { memoryUserLimiter } from '../http/user-rate-limit.js'
+import type { StateStore } from './state-store.js'
+
+/** Everything in this process: the default for one instance. */
+export function createMemoryState(options: { userRequestsPerMinute: number; now: () => number }): StateStore {
+  return {
+    kind: 'memory',
+    health: () => 'memory',
+    loginLimiter: undefined,
+    userLimiter: memoryUserLimiter(options.userRequestsPerMinute),
+    uploads: createMemoryUploadLog(options.now),
+    audit: () => undefined,
+    sharedCredentials: undefined,
+    refreshTokens: createMemoryRefreshTokenStore(options.now),
+    revocations: createMemoryRevocationList(options.now),
+    limiter: (keyPrefix, points, duration) => new RateLimiterMemory({ keyPrefix, points, duration }),
+    close: async () => undefined,
+  }
+}

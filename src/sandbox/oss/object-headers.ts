@@ -1,0 +1,31 @@
+import type { ServerResponse } from 'node:http'
+import type { ObjectAcl, ObjectMeta, PutOptions } from '../object-store.js'
+
+/** ETag, CRC-64 and encryption on every write's answer; with `full`, what GET and HEAD send too. */
+export function setObjectHeaders(res: ServerResponse, meta: ObjectMeta, full: boolean): void {
+  res.setHeader('ETag', meta.etag)
+  res.setHeader('x-oss-hash-crc64ecma', meta.crc64)
+  if (meta.serverSideEncryption) res.setHeader('x-oss-server-side-encryption', meta.serverSideEncryption)
+  if (meta.serverSideEncryptionKeyId) res.setHeader('x-oss-server-side-encryption-key-id', meta.serverSideEncryptionKeyId)
+  if (!full) return
+  res.setHeader('Content-Type', meta.contentType)
+  res.setHeader('Last-Modified', new Date(meta.lastModified).toUTCString())
+  res.setHeader('x-oss-object-type', meta.appendable ? 'Appendable' : 'Normal')
+  if (meta.appendable) res.setHeader('x-oss-next-append-position', String(meta.size))
+  res.setHeader('Accept-Ranges', 'bytes')
+  for (const [k, v] of Object.entries(meta.userMeta)) res.setHeader(k, v)
+}
+
+/** The stored attributes a write takes from its headers (or a form's fields, lower-cased). */
+export function putOptionsFrom(headers: Readonly<Record<string, string>>, now: Date): PutOptions {
+  const acl = headers['x-oss-object-acl'] as ObjectAcl | undefined
+  return {
+    contentType: headers['content-type'] ?? 'application/octet-stream',
+    ...(acl ? { acl } : {}),
+    ...(headers['x-oss-server-side-encryption'] ? { serverSideEncryption: headers['x-oss-server-side-encryption'] } : {}),
+    ...(headers['x-oss-server-side-encryption-key-id'] ? { serverSideEncryptionKeyId: headers['x-oss-server-side-encryption-key-id'] } : {}),
+    userMeta: Object.fromEntries(Object.entries(headers).filter(([k]) => k.startsWith('x-oss-meta-'))),
+    forbidOverwrite: headers['x-oss-forbid-overwrite'] === 'true',
+    now,
+  }
+}
