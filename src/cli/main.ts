@@ -14,6 +14,7 @@ import { RENDER_USAGE, renderCommand } from './render.js'
 import { SIMULATE_USAGE, simulateCommand } from './simulate.js'
 import { VALIDATE_USAGE, validateCommand } from './validate.js'
 import { USERS_USAGE, usersCommand } from './users.js'
+import { PROVIDERS_USAGE, providersCommand } from './providers.js'
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>
 
@@ -23,6 +24,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; usage: string }>> = {
   validate: { run: validateCommand, usage: VALIDATE_USAGE },
   render: { run: renderCommand, usage: RENDER_USAGE },
   users: { run: usersCommand, usage: USERS_USAGE },
+  providers: { run: providersCommand, usage: PROVIDERS_USAGE },
   serve: {
     run: async (argv) => {
       const { main } = await import('../main.js')
