@@ -6,8 +6,8 @@ import type { RedisConnection } from './redis-connection.js'
 /**
  * Revocations shared by every instance: a key per revoked id (expiring with the last token it
  * covers), and a channel so that each instance also drops revoked tokens from its cache of
- * verified tokens at once. A token not yet seen by an instance is checked against Redis; with
- * Redis down that check fails closed (503), since a signed-out token must not come back.
+ * verified tokens at once. A token not yet seen by an instance is checked against Redis; while
+ * Redis is down only what the channel delivered before counts (documented in the README).
  */
 export async function createRedisRevocationList(options: { redis: RedisConnection; keyPrefix: string; now: () => number }): Promise<RevocationList> {
   const { redis, keyPrefix, now } = options
@@ -42,6 +42,9 @@ export async function createRedisRevocationList(options: { redis: RedisConnectio
     async isRevoked(ids) {
       if (ids.length === 0) return false
       if (ids.some((id) => local.has(id))) return true
+      // With Redis away, what this instance heard on the channel decides: vending goes on, as for
+      // the rest of the shared state. A sign-out itself fails while Redis is away (503).
+      if (!redis.isUp()) return false
       return (await call('revocation check', () => redis.client.exists(...ids.map(key)))) > 0
     },
     isRevokedLocally: (ids) => ids.some((id) => local.has(id)),
