@@ -187,7 +187,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const built = await buildDeps(options)
   const { deps, sandboxSts, sandboxOss, setPublicUrl } = built
   const app = createApp(deps)
-  const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, app)
+  // Node enforces both timeouts only when it checks (every 30 s by default); check every second.
+  const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 }, app)
   server.keepAliveTimeout = 5_000
   try {
     await listen(server, options.config.server.port, options.config.server.host)

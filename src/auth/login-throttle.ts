@@ -9,15 +9,16 @@ export interface LoginThrottleOptions {
 }
 
 /**
- * Counts failed logins per user and per IP; only failures count, and a success clears the user's.
- * When the counters' store fails, logins fail closed (ERR_STORE_UNAVAILABLE): guessing passwords
- * must never become unlimited because Redis is away.
+ * Budgets login attempts per user and per IP. An attempt is reserved (atomically, in the counters'
+ * store) before its password is hashed, so simultaneous attempts cannot all pass a check made
+ * before any of them was counted; a failure keeps its reservation, a success clears the user's
+ * failures and gives the IP its attempt back. When the counters' store fails, logins fail closed
+ * (ERR_STORE_UNAVAILABLE): guessing passwords must never become unlimited because Redis is away.
  */
 export interface LoginThrottle {
   /** @throws {LoginThrottledError} ERR_LOGIN_THROTTLED when either budget is spent. */
-  check(username: string, ip: string): Promise<void>
-  failed(username: string, ip: string): Promise<void>
-  succeeded(username: string): Promise<void>
+  reserve(username: string, ip: string): Promise<void>
+  succeeded(username: string, ip: string): Promise<void>
 }
 
 export function createLoginThrottle(
@@ -28,24 +29,24 @@ export function createLoginThrottle(
   const perUser = makeLimiter('login-user', options.perUserFailures, options.windowSec)
   const perIp = makeLimiter('login-ip', options.perIpFailures, options.windowSec)
 
-  const blocked = async (limiter: RateLimiterAbstract, key: string, points: number): Promise<number> => {
-    const res = await limiter.get(key).catch(storeFailed)
-    return res && res.consumedPoints >= points ? Math.ceil(res.msBeforeNext / 1000) : 0
+  /** Takes one point; the seconds to wait when the budget was already spent, else 0. */
+  const take = async (limiter: RateLimiterAbstract, key: string): Promise<number> => {
+    try {
+      await limiter.consume(key)
+      return 0
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return Math.max(1, Math.ceil(err.msBeforeNext / 1000))
+      return storeFailed(err)
+    }
   }
 
   return {
-    async check(username, ip) {
-      const wait = Math.max(await blocked(perUser, username, options.perUserFailures), await blocked(perIp, ipKey(ip), options.perIpFailures))
-      if (wait > 0) throw new LoginThrottledError(wait)
+    async reserve(username, ip) {
+      const [userWait, ipWait] = await Promise.all([take(perUser, username), take(perIp, ipKey(ip))])
+      if (userWait > 0 || ipWait > 0) throw new LoginThrottledError(Math.max(userWait, ipWait))
     },
-    async failed(username, ip) {
-      await Promise.all([perUser.consume(username), perIp.consume(ipKey(ip))].map((p) => p.catch((e: unknown) => {
-        if (e instanceof RateLimiterRes) return e
-        return storeFailed(e)
-      })))
-    },
-    async succeeded(username) {
-      await perUser.delete(username).catch(storeFailed)
+    async succeeded(username, ip) {
+      await Promise.all([perUser.delete(username), perIp.reward(ipKey(ip))]).catch(storeFailed)
     },
   }
 }

@@ -5,6 +5,7 @@ import { createAjv, toIssues } from '../lib/ajv.js'
 import { parseJsonText } from '../lib/parse-json.js'
 import { normaliseProviders } from './providers.js'
 import { CONFIG_SCHEMA, LEGACY_CONFIG_SCHEMA } from './schema.js'
+import { trustProxyIssues } from './trust-proxy.js'
 import type { Config, LegacyCredentials } from './types.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -99,6 +100,7 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     issues.push({ pointer: '/server/port', code: 'config.port', message: 'PORT must be an integer from 0 to 65535' })
   }
+  issues.push(...trustProxyIssues(input.server?.trustProxy))
   const sts = input.sts ?? {}
   const refreshRatio = sts.refreshRatio ?? 0.5
   const minServeRatio = sts.minServeRatio ?? 0.25
@@ -127,7 +129,7 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
       host: env.HOST ?? input.server?.host ?? '127.0.0.1',
       port,
       bodyLimitBytes: input.server?.bodyLimitBytes ?? 16384,
-      trustProxy: input.server?.trustProxy ?? false,
+      trustProxy: (input.server?.trustProxy as Config['server']['trustProxy'] | undefined) ?? false,
       corsOrigins: input.server?.corsOrigins ?? [],
       shutdownGraceMs: input.server?.shutdownGraceMs ?? 10000,
       userRequestsPerMinute: input.server?.userRequestsPerMinute ?? 600,

@@ -52,7 +52,15 @@ export const CONFIG_SCHEMA = {
         host: { type: 'string', minLength: 1 },
         port: { type: 'integer', minimum: 0, maximum: 65535 },
         bodyLimitBytes: { type: 'integer', minimum: 256, maximum: 1048576 },
-        trustProxy: { type: ['boolean', 'integer', 'string'] },
+        // A hop count or the proxies' addresses/CIDRs; `true` (trust every hop) is refused in load.ts.
+        trustProxy: {
+          anyOf: [
+            { type: 'boolean' },
+            { type: 'integer', minimum: 0, maximum: 64 },
+            { type: 'string', minLength: 1, maxLength: 4096 },
+            { type: 'array', minItems: 1, maxItems: 256, items: { type: 'string', minLength: 1, maxLength: 64 } },
+          ],
+        },
         corsOrigins: { type: 'array', items: { type: 'string', pattern: '^https?://[^/*\\s]+$' } },
         shutdownGraceMs: { type: 'integer', minimum: 0, maximum: 600000 },
         userRequestsPerMinute: { type: 'integer', minimum: 1, maximum: 1000000 },

@@ -59,7 +59,7 @@ export interface Config {
     readonly host: string
     readonly port: number
     readonly bodyLimitBytes: number
-    readonly trustProxy: boolean | number | string
+    readonly trustProxy: false | number | string | readonly string[]
     readonly corsOrigins: readonly string[]
     readonly shutdownGraceMs: number
     /** Authenticated requests one user may make per minute, across all instances when Redis is shared. */

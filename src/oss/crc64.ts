@@ -3,10 +3,13 @@
  * 0x142F0E1EBA9EA3693, reflected, initial and final XOR all ones; also known as CRC-64/XZ).
  * Check value: CRC of "123456789" = 0x995DC9BBDF1939FA.
  *
- * The table-driven loop works on the register as two 32-bit halves (slicing by 8), since BigInt
- * arithmetic per byte would be slow; `crc64Combine` (for multipart objects) uses BigInt, once per
- * part.
+ * Data of more than a few dozen bytes goes through the WebAssembly loop (crc64-wasm.ts, about
+ * twice as fast); the JavaScript loop works on the register as two 32-bit halves (slicing by 8),
+ * since BigInt arithmetic per byte would be slow, and serves short data and runtimes without
+ * WebAssembly. `crc64Combine` (for multipart objects) uses BigInt, once per part.
  */
+import { loadWasmCrc64 } from './crc64-wasm.js'
+
 const POLY_REFLECTED = 0xc96c5795d7870f42n
 
 const TABLE_HI = new Uint32Array(8 * 256)
@@ -27,8 +30,17 @@ for (let t = 1; t < 8; t++) {
   }
 }
 
+const wasmCrc64 = loadWasmCrc64(POLY_REFLECTED)
+// Below this, crossing into WebAssembly costs more than it saves.
+const WASM_FROM_BYTES = 64
+
 /** Continues a CRC over more data; start from 0n. Returns the CRC as an unsigned 64-bit BigInt. */
 export function crc64(data: Uint8Array, previous = 0n): bigint {
+  return wasmCrc64 !== undefined && data.length >= WASM_FROM_BYTES ? wasmCrc64(data, previous) : crc64Portable(data, previous)
+}
+
+/** `crc64` in plain JavaScript: short data, and runtimes without WebAssembly. */
+export function crc64Portable(data: Uint8Array, previous = 0n): bigint {
   let full = ~previous & 0xffffffffffffffffn
   let hi = Number(full >> 32n)
   let lo = Number(full & 0xffffffffn)

@@ -21,8 +21,13 @@ function parse(url: string): { protocol: string; host: string } {
 
 /** The URL of an object (or of the bucket when key is empty), without a query. */
 export function objectUrl(endpoint: OssEndpoint, bucket: string, key: string): string {
+  return encodedObjectUrl(endpoint, bucket, uriEncodePath(key))
+}
+
+/** `objectUrl` for a key already encoded with `uriEncodePath`. */
+export function encodedObjectUrl(endpoint: OssEndpoint, bucket: string, encodedKey: string): string {
   const base = parse(endpoint.url)
-  const path = key === '' ? '/' : `/${uriEncodePath(key)}`
+  const path = encodedKey === '' ? '/' : `/${encodedKey}`
   if (endpoint.style === 'path') return `${base.protocol}//${base.host}/${bucket}${path}`
   return `${base.protocol}//${bucket}.${base.host}${path}`
 }

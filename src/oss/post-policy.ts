@@ -1,4 +1,5 @@
 import { bucketUrl, type OssEndpoint } from './endpoint.js'
+import { policyDocument } from './policy-json.js'
 import type { Credentials } from './sign-v1.js'
 import { signatureV1 } from './sign-v1.js'
 import { credentialScopeV4, signatureV4, signingKeyV4, v4Timestamp, V4_ALGORITHM } from './sign-v4.js'
@@ -100,8 +101,7 @@ export interface PostForm {
 }
 
 function serialise(expiration: Date, conditions: PostCondition[]): { text: string; base64: string } {
-  const text = JSON.stringify({ expiration: expiration.toISOString(), conditions })
-  return { text, base64: Buffer.from(text, 'utf8').toString('base64') }
+  return policyDocument(expiration, conditions)
 }
 
 /** PostObject V1: Signature = base64(HMAC-SHA1(secret, base64(policy))). */

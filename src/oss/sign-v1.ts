@@ -1,6 +1,6 @@
-import { uriEncode } from './encode.js'
-import { objectUrl, type OssEndpoint } from './endpoint.js'
-import { hmacSha1Base64 } from './hmac.js'
+import { uriEncode, uriEncodePath } from './encode.js'
+import { encodedObjectUrl, type OssEndpoint } from './endpoint.js'
+import { hmacKey, hmacWithKey, type HmacKey } from './hmac.js'
 
 /**
  * The sub-resources OSS includes in a V1 CanonicalizedResource (aliyun-oss-go-sdk `signKeyList`).
@@ -27,13 +27,16 @@ export type QueryParams = Readonly<Record<string, string | null>>
 
 /** `x-oss-*` headers, lower-cased, trimmed, sorted: `name:value\n` each. */
 export function canonicalizedOssHeadersV1(headers: Readonly<Record<string, string>>): string {
-  const picked: [string, string][] = []
-  for (const [name, value] of Object.entries(headers)) {
+  let picked: [string, string][] | undefined
+  for (const name of Object.keys(headers)) {
     const lower = name.toLowerCase()
-    if (lower.startsWith('x-oss-')) picked.push([lower, value.trim()])
+    if (lower.startsWith('x-oss-')) (picked ??= []).push([lower, (headers[name] as string).trim()])
   }
+  if (picked === undefined) return ''
   picked.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-  return picked.map(([n, v]) => `${n}:${v}\n`).join('')
+  let out = ''
+  for (const [n, v] of picked) out += `${n}:${v}\n`
+  return out
 }
 
 /**
@@ -42,14 +45,17 @@ export function canonicalizedOssHeadersV1(headers: Readonly<Record<string, strin
  */
 export function canonicalizedResourceV1(bucket: string, key: string, query: QueryParams = {}): string {
   const path = bucket === '' ? '/' : `/${bucket}/${key}`
-  const subs = Object.keys(query)
-    .filter((k) => V1_SUB_RESOURCES.has(k))
-    .sort()
-    .map((k) => {
-      const v = query[k]
-      return v === null || v === undefined || v === '' ? k : `${k}=${v}`
-    })
-  return subs.length === 0 ? path : `${path}?${subs.join('&')}`
+  let subs: string[] | undefined
+  for (const k of Object.keys(query)) if (V1_SUB_RESOURCES.has(k)) (subs ??= []).push(k)
+  if (subs === undefined) return path
+  subs.sort()
+  let out = path
+  for (let i = 0; i < subs.length; i++) {
+    const k = subs[i] as string
+    const v = query[k]
+    out += `${i === 0 ? '?' : '&'}${v === null || v === undefined || v === '' ? k : `${k}=${v}`}`
+  }
+  return out
 }
 
 export interface StringToSignV1Input {
@@ -67,22 +73,31 @@ export interface StringToSignV1Input {
  */
 export function stringToSignV1(input: StringToSignV1Input): string {
   const headers = input.headers ?? {}
-  const header = (name: string) => {
-    for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v
-    return ''
+  // The first header of each name, in any case, as a case-insensitive lookup would find it.
+  let md5: string | undefined
+  let type: string | undefined
+  for (const k of Object.keys(headers)) {
+    if (k.length !== 11 && k.length !== 12) continue
+    const lower = k.toLowerCase()
+    if (md5 === undefined && lower === 'content-md5') md5 = headers[k]
+    else if (type === undefined && lower === 'content-type') type = headers[k]
   }
-  return [
-    input.method.toUpperCase(),
-    header('content-md5'),
-    header('content-type'),
-    input.date,
-    `${canonicalizedOssHeadersV1(headers)}${canonicalizedResourceV1(input.bucket, input.key, input.query)}`,
-  ].join('\n')
+  return `${input.method.toUpperCase()}\n${md5 ?? ''}\n${type ?? ''}\n${input.date}\n${canonicalizedOssHeadersV1(headers)}${canonicalizedResourceV1(input.bucket, input.key, input.query)}`
 }
+
+// Secrets with their HMAC blocks prepared, as signing keys are for V4 (see hmac.ts).
+const preparedSecrets = new Map<string, HmacKey>()
+const MAX_PREPARED_SECRETS = 1024
 
 /** base64(HMAC-SHA1(AccessKeySecret, StringToSign)) */
 export function signatureV1(secret: string, stringToSign: string): string {
-  return hmacSha1Base64(secret, stringToSign)
+  let key = preparedSecrets.get(secret)
+  if (key === undefined) {
+    key = hmacKey('sha1', secret)
+    if (preparedSecrets.size >= MAX_PREPARED_SECRETS) preparedSecrets.delete(preparedSecrets.keys().next().value as string)
+    preparedSecrets.set(secret, key)
+  }
+  return hmacWithKey(key, stringToSign, 'base64')
 }
 
 /** `Authorization: OSS <AccessKeyId>:<signature>` */
@@ -120,22 +135,36 @@ export interface PresignedUrl {
  * (`security-token` for STS credentials).
  */
 export function presignUrlV1(input: PresignV1Input): PresignedUrl {
-  const query: Record<string, string> = { ...input.query }
-  if (input.credentials.securityToken) query['security-token'] = input.credentials.securityToken
-  const stringToSign = stringToSignV1({
-    method: input.method,
-    bucket: input.bucket,
-    key: input.key,
-    date: String(input.expires),
-    headers: input.headers ?? {},
-    query,
-  })
-  const params: [string, string][] = [
-    ['OSSAccessKeyId', input.credentials.accessKeyId],
-    ['Expires', String(input.expires)],
-    ['Signature', signatureV1(input.credentials.accessKeySecret, stringToSign)],
-    ...Object.keys(query).sort().map((k): [string, string] => [k, query[k] as string]),
-  ]
-  const search = params.map(([k, v]) => `${uriEncode(k)}=${uriEncode(v)}`).join('&')
-  return { url: `${objectUrl(input.endpoint, input.bucket, input.key)}?${search}`, debug: { stringToSign } }
+  const token = input.credentials.securityToken
+  const expires = String(input.expires)
+  const encodedKey = uriEncodePath(input.key)
+  let stringToSign: string
+  let signed: string
+  if (isEmpty(input.query)) {
+    // Only the token is signed and sent beside the three parameters every V1 URL has.
+    stringToSign = stringToSignV1({
+      method: input.method,
+      bucket: input.bucket,
+      key: input.key,
+      date: expires,
+      headers: input.headers ?? {},
+      query: token ? { 'security-token': token } : {},
+    })
+    signed = token ? `&security-token=${uriEncode(token)}` : ''
+  } else {
+    const query: Record<string, string> = { ...input.query }
+    if (token) query['security-token'] = token
+    stringToSign = stringToSignV1({ method: input.method, bucket: input.bucket, key: input.key, date: expires, headers: input.headers ?? {}, query })
+    signed = ''
+    for (const k of Object.keys(query).sort()) signed += `&${uriEncode(k)}=${uriEncode(query[k] as string)}`
+  }
+  const signature = signatureV1(input.credentials.accessKeySecret, stringToSign)
+  const search = `OSSAccessKeyId=${uriEncode(input.credentials.accessKeyId)}&Expires=${uriEncode(expires)}&Signature=${uriEncode(signature)}${signed}`
+  return { url: `${encodedObjectUrl(input.endpoint, input.bucket, encodedKey)}?${search}`, debug: { stringToSign } }
+}
+
+function isEmpty(record: Readonly<Record<string, unknown>> | undefined): boolean {
+  if (record === undefined) return true
+  for (const k in record) if (Object.hasOwn(record, k)) return false
+  return true
 }

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { uriEncode, uriEncodePath } from './encode.js'
-import { objectUrl, type OssEndpoint } from './endpoint.js'
-import { hmacSha256, hmacSha256Hex } from './hmac.js'
+import { encodedObjectUrl, type OssEndpoint } from './endpoint.js'
+import { hmacKey, hmacSha256, hmacWithKey, type HmacKey } from './hmac.js'
 import type { Credentials, PresignedUrl, QueryParams } from './sign-v1.js'
 
 export const V4_ALGORITHM = 'OSS4-HMAC-SHA256'
@@ -59,13 +59,23 @@ export function canonicalHeadersV4(
   headers: Readonly<Record<string, string>>,
   additional: readonly string[] = [],
 ): { canonicalHeaders: string; additionalHeaders: string[] } {
+  const names = Object.keys(headers)
+  if (names.length === 0) return { canonicalHeaders: '', additionalHeaders: [] }
   const isDefault = (n: string) => n === 'content-type' || n === 'content-md5' || n.startsWith('x-oss-')
-  const extra = [...new Set(additional.map((h) => h.toLowerCase()).filter((h) => !isDefault(h)))]
+  const extra: string[] = []
+  for (const h of additional) {
+    const lower = h.toLowerCase()
+    if (!isDefault(lower) && !extra.includes(lower)) extra.push(lower)
+  }
   const lower = new Map<string, string>()
-  for (const [name, value] of Object.entries(headers)) lower.set(name.toLowerCase(), value.trim())
-  const signed = [...lower.keys()].filter((n) => isDefault(n) || extra.includes(n)).sort()
+  for (const name of names) lower.set(name.toLowerCase(), (headers[name] as string).trim())
+  const signed: string[] = []
+  for (const n of lower.keys()) if (isDefault(n) || extra.includes(n)) signed.push(n)
+  signed.sort()
+  let canonicalHeaders = ''
+  for (const n of signed) canonicalHeaders += `${n}:${lower.get(n) as string}\n`
   const additionalHeaders = extra.filter((h) => lower.has(h)).sort()
-  return { canonicalHeaders: signed.map((n) => `${n}:${lower.get(n)}\n`).join(''), additionalHeaders }
+  return { canonicalHeaders, additionalHeaders }
 }
 
 export interface CanonicalRequestV4Input {
@@ -84,16 +94,26 @@ export interface CanonicalRequestV4Input {
  */
 export function canonicalRequestV4(input: CanonicalRequestV4Input): { canonicalRequest: string; canonicalQuery: string; additionalHeaders: string[] } {
   const { canonicalHeaders, additionalHeaders } = canonicalHeadersV4(input.headers, input.additionalHeaders)
-  const path = input.bucket === '' ? '/' : `/${input.bucket}/${input.key}`
-  let payload = UNSIGNED_PAYLOAD
-  for (const [k, v] of Object.entries(input.headers)) if (k.toLowerCase() === 'x-oss-content-sha256') payload = v
   const canonicalQuery = canonicalQueryV4(input.query)
-  const canonicalRequest = `${input.method.toUpperCase()}\n${uriEncodePath(path)}\n${canonicalQuery}\n${canonicalHeaders}\n${additionalHeaders.join(';')}\n${payload}`
+  const uri = input.bucket === '' ? '/' : `/${uriEncodePath(input.bucket)}/${uriEncodePath(input.key)}`
+  const canonicalRequest = joinCanonicalRequest(input.method, uri, canonicalQuery, canonicalHeaders, additionalHeaders, payloadHashV4(input.headers))
   return { canonicalRequest, canonicalQuery, additionalHeaders }
 }
 
+function payloadHashV4(headers: Readonly<Record<string, string>>): string {
+  let payload = UNSIGNED_PAYLOAD
+  for (const k in headers) {
+    if (Object.hasOwn(headers, k) && k.length === 20 && k.toLowerCase() === 'x-oss-content-sha256') payload = headers[k] as string
+  }
+  return payload
+}
+
+function joinCanonicalRequest(method: string, uri: string, query: string, headers: string, additional: readonly string[], payload: string): string {
+  return `${method.toUpperCase()}\n${uri}\n${query}\n${headers}\n${additional.length === 0 ? '' : additional.join(';')}\n${payload}`
+}
+
 export function stringToSignV4(datetime: string, scope: string, canonicalRequest: string): string {
-  return `${V4_ALGORITHM}\n${datetime}\n${scope}\n${createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')}`
+  return `${V4_ALGORITHM}\n${datetime}\n${scope}\n${hash('sha256', canonicalRequest, 'hex')}`
 }
 
 interface CachedSigningKey {
@@ -101,37 +121,56 @@ interface CachedSigningKey {
   readonly region: string
   readonly product: string
   readonly key: Buffer
+  readonly hmac: HmacKey
+  /** `day/region/product/aliyun_v4_request`, and RFC 3986-encoded for the credential query value. */
+  readonly scope: string
+  readonly encodedScope: string
 }
 
 // Per secret, the keys derived for it (usually one: today's, for one region). Looking up by the
 // secret and comparing the rest avoids building a composite key string on every signature.
 const signingKeys = new Map<string, CachedSigningKey[]>()
 const MAX_CACHED_SECRETS = 1024
+// The prepared HMAC of each derived key handed out, so `signatureV4(signingKeyV4(...))` skips
+// re-importing it; keys not from the cache are prepared on first use.
+const preparedKeys = new WeakMap<Buffer, HmacKey>()
+
+function cachedSigningKey(secret: string, day: string, region: string, product: string): CachedSigningKey {
+  const std = standardRegion(region)
+  const list = signingKeys.get(secret)
+  if (list) {
+    for (const entry of list) if (entry.day === day && entry.region === std && entry.product === product) return entry
+  }
+  const key = hmacSha256(hmacSha256(hmacSha256(hmacSha256(`aliyun_v4${secret}`, day), std), product), 'aliyun_v4_request')
+  const scope = `${day}/${std}/${product}/aliyun_v4_request`
+  const entry: CachedSigningKey = { day, region: std, product, key, hmac: hmacKey('sha256', key), scope, encodedScope: uriEncode(scope) }
+  preparedKeys.set(key, entry.hmac)
+  if (list) {
+    // Keep the newest few; yesterday's keys age out as today's arrive.
+    list.unshift(entry)
+    if (list.length > 4) list.pop()
+  } else {
+    if (signingKeys.size >= MAX_CACHED_SECRETS) signingKeys.delete(signingKeys.keys().next().value as string)
+    signingKeys.set(secret, [entry])
+  }
+  return entry
+}
 
 /**
  * HMAC(HMAC(HMAC(HMAC("aliyun_v4" + SK, day), region), product), "aliyun_v4_request"), cached per
  * (secret, day, region, product): four HMACs saved on every signature after the first of the day.
  */
 export function signingKeyV4(secret: string, day: string, region: string, product = 'oss'): Buffer {
-  const std = standardRegion(region)
-  const list = signingKeys.get(secret)
-  if (list) {
-    for (const entry of list) if (entry.day === day && entry.region === std && entry.product === product) return entry.key
-  }
-  const key = hmacSha256(hmacSha256(hmacSha256(hmacSha256(`aliyun_v4${secret}`, day), std), product), 'aliyun_v4_request')
-  if (list) {
-    // Keep the newest few; yesterday's keys age out as today's arrive.
-    list.unshift({ day, region: std, product, key })
-    if (list.length > 4) list.pop()
-  } else {
-    if (signingKeys.size >= MAX_CACHED_SECRETS) signingKeys.delete(signingKeys.keys().next().value as string)
-    signingKeys.set(secret, [{ day, region: std, product, key }])
-  }
-  return key
+  return cachedSigningKey(secret, day, region, product).key
 }
 
 export function signatureV4(signingKey: Buffer, stringToSign: string): string {
-  return hmacSha256Hex(signingKey, stringToSign)
+  let prepared = preparedKeys.get(signingKey)
+  if (!prepared) {
+    prepared = hmacKey('sha256', signingKey)
+    preparedKeys.set(signingKey, prepared)
+  }
+  return hmacWithKey(prepared, stringToSign, 'hex')
 }
 
 export interface AuthorizationV4Input extends CanonicalRequestV4Input {
@@ -144,12 +183,12 @@ export interface AuthorizationV4Input extends CanonicalRequestV4Input {
 export function authorizationV4(input: AuthorizationV4Input): { authorization: string; canonicalRequest: string; stringToSign: string } {
   const { datetime, day } = v4Timestamp(input.now)
   const { canonicalRequest, additionalHeaders } = canonicalRequestV4(input)
-  const scope = credentialScopeV4(day, input.region)
-  const stringToSign = stringToSignV4(datetime, scope, canonicalRequest)
-  const signature = signatureV4(signingKeyV4(input.credentials.accessKeySecret, day, input.region), stringToSign)
+  const signing = cachedSigningKey(input.credentials.accessKeySecret, day, input.region, 'oss')
+  const stringToSign = stringToSignV4(datetime, signing.scope, canonicalRequest)
+  const signature = hmacWithKey(signing.hmac, stringToSign, 'hex')
   const additional = additionalHeaders.length > 0 ? `,AdditionalHeaders=${additionalHeaders.join(';')}` : ''
   return {
-    authorization: `${V4_ALGORITHM} Credential=${input.credentials.accessKeyId}/${scope}${additional},Signature=${signature}`,
+    authorization: `${V4_ALGORITHM} Credential=${input.credentials.accessKeyId}/${signing.scope}${additional},Signature=${signature}`,
     canonicalRequest,
     stringToSign,
   }
@@ -178,31 +217,43 @@ export function presignUrlV4(input: PresignV4Input): PresignedUrl & { expiresAt:
     throw new RangeError(`expiresInSec must be an integer from 1 to ${MAX_V4_EXPIRES_SEC}`)
   }
   const { datetime, day } = v4Timestamp(input.now)
-  const scope = credentialScopeV4(day, input.region)
-  const { additionalHeaders } = canonicalHeadersV4(input.headers ?? {}, input.additionalHeaders)
-  const query: Record<string, string> = {
-    ...input.query,
-    'x-oss-credential': `${input.credentials.accessKeyId}/${scope}`,
-    'x-oss-date': datetime,
-    'x-oss-expires': String(input.expiresInSec),
-    'x-oss-signature-version': V4_ALGORITHM,
+  const signing = cachedSigningKey(input.credentials.accessKeySecret, day, input.region, 'oss')
+  const headers = input.headers ?? {}
+  const { canonicalHeaders, additionalHeaders } = canonicalHeadersV4(headers, input.additionalHeaders)
+  const token = input.credentials.securityToken
+  let canonicalQuery: string
+  if (isEmpty(input.query)) {
+    // The parameters this function adds, already in byte order of their names; the date, the
+    // lifetime and the algorithm name need no encoding.
+    canonicalQuery = `${additionalHeaders.length > 0 ? `x-oss-additional-headers=${uriEncode(additionalHeaders.join(';'))}&` : ''}`
+      + `x-oss-credential=${uriEncode(input.credentials.accessKeyId)}%2F${signing.encodedScope}&x-oss-date=${datetime}`
+      + `&x-oss-expires=${input.expiresInSec}${token ? `&x-oss-security-token=${uriEncode(token)}` : ''}&x-oss-signature-version=${V4_ALGORITHM}`
+  } else {
+    const query: Record<string, string> = {
+      ...input.query,
+      'x-oss-credential': `${input.credentials.accessKeyId}/${signing.scope}`,
+      'x-oss-date': datetime,
+      'x-oss-expires': String(input.expiresInSec),
+      'x-oss-signature-version': V4_ALGORITHM,
+    }
+    if (additionalHeaders.length > 0) query['x-oss-additional-headers'] = additionalHeaders.join(';')
+    if (token) query['x-oss-security-token'] = token
+    canonicalQuery = canonicalQueryV4(query)
   }
-  if (additionalHeaders.length > 0) query['x-oss-additional-headers'] = additionalHeaders.join(';')
-  if (input.credentials.securityToken) query['x-oss-security-token'] = input.credentials.securityToken
-  const { canonicalRequest, canonicalQuery } = canonicalRequestV4({
-    method: input.method,
-    bucket: input.bucket,
-    key: input.key,
-    query,
-    headers: input.headers ?? {},
-    additionalHeaders,
-  })
-  const stringToSign = stringToSignV4(datetime, scope, canonicalRequest)
-  const signature = signatureV4(signingKeyV4(input.credentials.accessKeySecret, day, input.region), stringToSign)
-  const search = `${canonicalQuery}&x-oss-signature=${signature}`
+  const encodedKey = uriEncodePath(input.key)
+  const uri = input.bucket === '' ? '/' : `/${uriEncodePath(input.bucket)}/${encodedKey}`
+  const canonicalRequest = joinCanonicalRequest(input.method, uri, canonicalQuery, canonicalHeaders, additionalHeaders, payloadHashV4(headers))
+  const stringToSign = stringToSignV4(datetime, signing.scope, canonicalRequest)
+  const signature = hmacWithKey(signing.hmac, stringToSign, 'hex')
   return {
-    url: `${objectUrl(input.endpoint, input.bucket, input.key)}?${search}`,
+    url: `${encodedObjectUrl(input.endpoint, input.bucket, encodedKey)}?${canonicalQuery}&x-oss-signature=${signature}`,
     expiresAt: new Date(input.now.getTime() + input.expiresInSec * 1000),
     debug: { canonicalRequest, stringToSign },
   }
+}
+
+function isEmpty(record: Readonly<Record<string, unknown>> | undefined): boolean {
+  if (record === undefined) return true
+  for (const k in record) if (Object.hasOwn(record, k)) return false
+  return true
 }

@@ -22,8 +22,10 @@ const policyFailed = (why: string) => fail('AccessDenied', `Invalid according to
 
 /**
  * Verifies a PostObject form as OSS does: the signature over the base64 policy (V1 or V4, with
- * the security token for STS credentials), then the policy itself: not expired, and every
- * condition met by the form fields, the bucket and the file size.
+ * the security token for STS credentials), then the policy itself: not expired, every condition
+ * met by the form fields, the bucket and the file size, and no `x-oss-*` field (ACL, metadata,
+ * overwrite, encryption and so on) that the policy does not name ("Extra input fields", which OSS
+ * documents for the V4 signature fields), so that a signed form carries only what was granted.
  */
 export function verifyPostForm(upload: PostUpload, lookup: CredentialLookup, now: Date, region: string): PostVerifyResult {
   const fields = new Map(Object.entries(upload.fields).map(([k, v]) => [k.toLowerCase(), v]))
@@ -88,6 +90,8 @@ export function verifyPostForm(upload: PostUpload, lookup: CredentialLookup, now
     const problem = checkCondition(condition, fields, upload, named)
     if (problem) return problem
   }
+  const extra = [...fields.keys()].find((name) => name.startsWith('x-oss-') && name !== 'x-oss-signature' && !named.has(name))
+  if (extra !== undefined) return policyFailed(`Extra input fields: ${extra}`)
   if (version === 'v4') {
     for (const required of ['x-oss-signature-version', 'x-oss-credential', 'x-oss-date']) {
       if (!named.has(required)) return fail('InvalidPolicyDocument', `The policy must include ${required}.`)

@@ -70,7 +70,9 @@ export async function buildTestApp(patch: ConfigPatch = {}, env: Record<string, 
     advance: (ms) => {
       offset += ms
     },
-    close: () => built.close(),
+    close: async () => {
+      await built.close()
+    },
   }
 }
 

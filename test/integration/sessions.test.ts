@@ -27,7 +27,7 @@ async function stsStatus(t: TestApp, accessToken: string): Promise<number> {
 describe('sessions in one process', () => {
   let t: TestApp
   beforeAll(async () => {
-    t = await buildTestApp({ server: { trustProxy: true }, auth: { guest: { enabled: true, scope: 'read', ttlSec: 300, perIpPerMinute: 3, perMinute: 4 } } })
+    t = await buildTestApp({ server: { trustProxy: 'loopback' }, auth: { guest: { enabled: true, scope: 'read', ttlSec: 300, perIpPerMinute: 3, perMinute: 4 } } })
   })
   afterAll(async () => t.close())
 

@@ -17,9 +17,10 @@ const LOGIN_BODY = {
 } as const
 
 /**
- * POST /v1/login: the built-in users; the answer also holds a refresh token (see token.ts).
- * The session routes and the guest route are registered from here too. An unknown user and a wrong password get the same answer
- * after the same work (a dummy hash is checked), and failures are throttled per user and per IP.
+ * POST /v1/login: the built-in users; the answer also holds a refresh token (see token.ts), and
+ * the session and guest routes are registered from here too. An unknown user and a wrong
+ * password get the same answer after the same work (a dummy hash is checked); each attempt is
+ * reserved from the per-user and per-IP budgets before its password is hashed.
  */
 export function loginRoutes(deps: AppDeps, router: Router): void {
   router.post('/v1/login', validateBody(LOGIN_BODY), async (req, res) => {
@@ -29,7 +30,7 @@ export function loginRoutes(deps: AppDeps, router: Router): void {
     const username = given.toLowerCase()
     const ip = req.ip ?? 'unknown'
     try {
-      await deps.throttle.check(username, ip)
+      await deps.throttle.reserve(username, ip)
     } catch (err) {
       if (err instanceof LoginThrottledError) deps.metrics.logins.inc({ result: 'throttled' })
       throw err
@@ -37,12 +38,11 @@ export function loginRoutes(deps: AppDeps, router: Router): void {
     const user = deps.users.find(username)
     const ok = await deps.verifyPassword(password, user?.passwordHash ?? deps.dummyPasswordHash)
     if (!user || !ok) {
-      await deps.throttle.failed(username, ip)
       deps.metrics.logins.inc({ result: 'failed' })
       deps.logger.info({ event: 'login-failed', user: username }, 'login failed')
       throw new LoginFailedError()
     }
-    await deps.throttle.succeeded(username)
+    await deps.throttle.succeeded(username, ip)
     deps.metrics.logins.inc({ result: 'ok' })
     res.setHeader('Cache-Control', 'no-store')
     if (deps.sessions) {
