@@ -7,6 +7,8 @@
 // Checks: no lost callback (every accepted upload is in /v1/uploads), no 5xx but the documented
 // 503, no secret in the logs, and no heap growth after warm-up.
 // `node bench/soak.mjs [seconds]` (default 600); the test suite runs a 60-second version.
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { startProcess, startRedisServer, writeBenchConfig } from './measure.mjs'
 
@@ -42,7 +44,11 @@ export async function runSoak({ seconds = 600, faultRate = 0.2 } = {}) {
   const heap = []
 
   try {
-    await fetch(`${stsUrl}/__sandbox/faults`, { method: 'PUT', body: JSON.stringify({ mode: 'server-error', probability: faultRate }) })
+    // The sandbox's control endpoint takes its root credentials (HTTP Basic).
+    const root = JSON.parse(readFileSync(join(dirname(configPath), 'sandbox', 'root-credentials.json'), 'utf8'))
+    const control = `Basic ${Buffer.from(`${root.accessKeyId}:${root.accessKeySecret}`).toString('base64')}`
+    const faults = await fetch(`${stsUrl}/__sandbox/faults`, { method: 'PUT', headers: { authorization: control }, body: JSON.stringify({ mode: 'server-error', probability: faultRate }) })
+    if (faults.status !== 200) throw new Error(`the sandbox STS refused the fault settings: ${faults.status}`)
     const tokens = new Map()
     const api = async (path, token, init = {}) => {
       const res = await fetch(`${url}${path}`, { ...init, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...init.headers } })

@@ -16,6 +16,7 @@ import type { AppDeps, HealthState } from './http/deps.js'
 import { createMetrics } from './http/metrics.js'
 import { createPublicKeyFetcher } from './http/public-key-fetcher.js'
 import { createLoginThrottle } from './auth/login-throttle.js'
+import { createProviderTokens } from './auth/provider-token.js'
 import { OSS_PUBLIC_KEY_HOSTS } from './oss/callback.js'
 import { systemClock, type Clock } from './lib/clock.js'
 import { loadPolicyFile } from './policy/load.js'
@@ -155,6 +156,12 @@ function wire(parts: Parts): AppDeps {
     verifyPassword: identity.verifyPassword,
     dummyPasswordHash: identity.dummyPasswordHash,
     vendor,
+    providerTokens: createProviderTokens({
+      store: state.providerTokens,
+      now: parts.now,
+      defaultTtlSec: config.sts.providerTokens.defaultTtlSec,
+      maxTtlSec: config.sts.providerTokens.maxTtlSec,
+    }),
     scopes: parts.scopes,
     rolePolicies: parts.rolePolicies,
     health,

@@ -3,6 +3,7 @@ import { createMemoryRefreshTokenStore } from '../auth/refresh-tokens.js'
 import { createMemoryRevocationList } from '../auth/revocations.js'
 import { createMemoryUploadLog } from '../grant/uploads.js'
 import { memoryUserLimiter } from '../http/user-rate-limit.js'
+import { memoryProviderTokenStore } from '../auth/provider-token.js'
 import type { StateStore } from './state-store.js'
 
 /** Everything in this process: the default for one instance. */
@@ -18,6 +19,7 @@ export function createMemoryState(options: { userRequestsPerMinute: number; now:
     refreshTokens: createMemoryRefreshTokenStore(options.now),
     revocations: createMemoryRevocationList(options.now),
     limiter: (keyPrefix, points, duration) => new RateLimiterMemory({ keyPrefix, points, duration }),
+    providerTokens: memoryProviderTokenStore(options.now),
     close: async () => undefined,
   }
 }

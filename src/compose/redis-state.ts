@@ -8,6 +8,7 @@ import { createRedisUploadLog } from '../store/redis-upload-log.js'
 import { createRedisRefreshTokenStore } from '../store/redis-refresh-tokens.js'
 import { createRedisRevocationList } from '../store/redis-revocations.js'
 import { createSharedCredentialLayer } from '../store/shared-credentials.js'
+import { redisProviderTokenStore } from '../auth/provider-token.js'
 import type { StateStore } from './state-store.js'
 
 export interface RedisStateOptions {
@@ -50,6 +51,7 @@ export async function createRedisState(options: RedisStateOptions): Promise<Stat
       secret: options.secret,
       now,
       refreshRatio: config.sts.refreshRatio,
+      minServeRatio: config.sts.minServeRatio,
       lockMs: config.sts.deadlineMs + 2000,
       waitMs: config.sts.deadlineMs,
       onStoreError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'shared credential cache unavailable; calling STS directly'),
@@ -58,5 +60,6 @@ export async function createRedisState(options: RedisStateOptions): Promise<Stat
       await revocations.close()
       await redis.close()
     },
+    providerTokens: redisProviderTokenStore(redis, keyPrefix),
   }
 }

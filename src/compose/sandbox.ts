@@ -10,6 +10,7 @@ import { ObjectStore } from '../sandbox/object-store.js'
 import { startSandboxOss, type RunningSandboxOss } from '../sandbox/oss-server.js'
 import { StsCredentialStore } from '../sandbox/sts-credential-store.js'
 import { startSandboxSts, type RunningSandboxSts } from '../sandbox/sts-server.js'
+import { isSandboxController } from '../sandbox/control-auth.js'
 
 export interface SandboxRoot {
   readonly accessKeyId: string
@@ -46,6 +47,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     store: new StsCredentialStore(join(dataDir, 'sts-credentials.json')),
     clock,
     rateLimitPerSecond: config.sandbox.stsRateLimitPerSecond,
+    maxSessionDurationSec: config.sts.maxSessionDurationSec,
+    isController: (headers) => isSandboxController(headers, root),
     host: config.server.host,
     port: config.sandbox.stsPort,
   })

@@ -8,6 +8,7 @@ import type { AuditEvent } from '../store/redis-audit.js'
 import type { SharedCredentialLayer } from '../store/shared-credentials.js'
 import type { RefreshTokenStore } from '../auth/refresh-tokens.js'
 import type { RevocationList } from '../auth/revocations.js'
+import type { ProviderTokenStore } from '../auth/provider-token.js'
 
 /** Makes one rate limiter (login throttling) in whatever store holds shared state. */
 export type LimiterFactory = (keyPrefix: string, points: number, duration: number) => RateLimiterAbstract
@@ -33,6 +34,8 @@ export interface StateStore {
   readonly limiter: LimiterFactory
   /** The second credential cache layer shared between instances; none in memory. */
   readonly sharedCredentials: SharedCredentialLayer | undefined
+  /** Provider-URL tokens, so every instance honours a token and its revocation. */
+  readonly providerTokens: ProviderTokenStore
   close(): Promise<void>
 }
 

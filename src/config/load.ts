@@ -107,6 +107,17 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
   if (minServeRatio >= refreshRatio) {
     issues.push({ pointer: '/sts/minServeRatio', code: 'config.ratio', message: 'minServeRatio must be below refreshRatio (serve, then refresh, then stop serving)' })
   }
+  const durationSec = sts.durationSec ?? 3600
+  // Without a stated role maximum, the duration asked for is taken as allowed (configs that
+  // predate the setting keep working); RAM's own default maximum is 3600 s.
+  const maxSessionDurationSec = sts.maxSessionDurationSec ?? Math.max(3600, durationSec)
+  if (durationSec > maxSessionDurationSec) {
+    issues.push({ pointer: '/sts/durationSec', code: 'config.duration', message: `durationSec must not exceed maxSessionDurationSec (${maxSessionDurationSec}, the role's MaxSessionDuration)` })
+  }
+  const providerTokens = { defaultTtlSec: sts.providerTokens?.defaultTtlSec ?? 86400, maxTtlSec: sts.providerTokens?.maxTtlSec ?? 604800 }
+  if (providerTokens.defaultTtlSec > providerTokens.maxTtlSec) {
+    issues.push({ pointer: '/sts/providerTokens/defaultTtlSec', code: 'config.ttl', message: 'providerTokens.defaultTtlSec must not exceed providerTokens.maxTtlSec' })
+  }
   const attemptTimeoutMs = sts.attemptTimeoutMs ?? 1500
   const deadlineMs = sts.deadlineMs ?? 3000
   if (attemptTimeoutMs > deadlineMs) {
@@ -168,7 +179,8 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
     oss: input.oss,
     sts: {
       roleArn: sts.roleArn ?? `acs:ram::${input.oss.account}:role/ossvend-app`,
-      durationSec: sts.durationSec ?? 3600,
+      durationSec,
+      maxSessionDurationSec,
       ...(env.OSSVEND_STS_ENDPOINT ? { endpoint: env.OSSVEND_STS_ENDPOINT } : sts.endpoint ? { endpoint: sts.endpoint } : {}),
       refreshRatio,
       minServeRatio,
@@ -177,6 +189,9 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
       maxAttempts: sts.maxAttempts ?? 3,
       mobileErrorsAsOk: sts.mobileErrorsAsOk ?? false,
       cacheMaxEntries: sts.cacheMaxEntries ?? 100000,
+      acceptSessionTokenInUrl: sts.acceptSessionTokenInUrl ?? false,
+      flatPlacement: sts.flatPlacement ?? false,
+      providerTokens,
     },
     sign: {
       signatureVersion: input.sign?.signatureVersion ?? 'v4',

@@ -128,6 +128,7 @@ export const CONFIG_SCHEMA = {
       properties: {
         roleArn: { type: 'string', pattern: '^acs:ram::[0-9]+:role/[A-Za-z0-9._-]+$' },
         durationSec: { type: 'integer', minimum: 900, maximum: 43200 },
+        maxSessionDurationSec: { type: 'integer', minimum: 3600, maximum: 43200 },
         endpoint: { type: 'string', minLength: 1 },
         refreshRatio: ratio,
         minServeRatio: ratio,
@@ -136,6 +137,16 @@ export const CONFIG_SCHEMA = {
         maxAttempts: { type: 'integer', minimum: 1, maximum: 10 },
         mobileErrorsAsOk: { type: 'boolean' },
         cacheMaxEntries: { type: 'integer', minimum: 1, maximum: 10000000 },
+        acceptSessionTokenInUrl: { type: 'boolean' },
+        flatPlacement: { type: 'boolean' },
+        providerTokens: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            defaultTtlSec: { type: 'integer', minimum: 60, maximum: 2592000 },
+            maxTtlSec: { type: 'integer', minimum: 60, maximum: 2592000 },
+          },
+        },
       },
     },
     sign: {

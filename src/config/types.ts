@@ -88,7 +88,10 @@ export interface Config {
   readonly oss: { readonly bucket: string; readonly region: string; readonly account: string; readonly endpoint?: string }
   readonly sts: {
     readonly roleArn: string
+    /** DurationSeconds asked of AssumeRole (3600, STS's default), at most `maxSessionDurationSec`. */
     readonly durationSec: number
+    /** The role's MaxSessionDuration in RAM (3600 to 43200); the sandbox STS enforces it. */
+    readonly maxSessionDurationSec: number
     readonly endpoint?: string
     /** Refresh once less than this share of the lifetime remains. */
     readonly refreshRatio: number
@@ -99,6 +102,18 @@ export interface Config {
     readonly maxAttempts: number
     readonly mobileErrorsAsOk: boolean
     readonly cacheMaxEntries: number
+    /**
+     * Accept the user's full session token as `?access_token=` on GET /v1/sts (the old way; a
+     * leaked URL then carries the whole session). Off: only provider tokens go in URLs.
+     */
+    readonly acceptSessionTokenInUrl: boolean
+    /**
+     * Also put `Bucket`, `Region`, `Endpoint`, `Prefix`, `Scope` at the top level of /v1/sts (the
+     * old shape). Off by default: ali-oss's `refreshSTSToken` merges top-level keys into its options.
+     */
+    readonly flatPlacement: boolean
+    /** Narrow tokens for credential-provider URLs (POST /v1/sts/provider-url). */
+    readonly providerTokens: { readonly defaultTtlSec: number; readonly maxTtlSec: number }
   }
   readonly sign: {
     readonly signatureVersion: 'v4' | 'v1'

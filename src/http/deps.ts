@@ -6,6 +6,7 @@ import type { TokenVerifier } from '../auth/tokens.js'
 import type { GuestIssuer } from '../auth/guest.js'
 import type { ExternalProvider } from '../auth/provider.js'
 import type { Sessions } from '../auth/sessions.js'
+import type { ProviderTokens } from '../auth/provider-token.js'
 import type { UserStore } from '../auth/user-store.js'
 import type { Config } from '../config/types.js'
 import type { Scopes } from '../grant/scopes.js'
@@ -53,6 +54,8 @@ export interface AppDeps {
   /** Hash compared for unknown users, so their logins take as long as real ones. */
   readonly dummyPasswordHash: string
   readonly vendor: CredentialVendor
+  /** Narrow tokens for credential-provider URLs (GET /v1/sts only, one scope). */
+  readonly providerTokens: ProviderTokens
   readonly scopes: Scopes
   readonly rolePolicies: readonly Policy[]
   readonly health: HealthState

@@ -1,9 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { checkPolicy } from '../policy/parse.js'
 import { toStsTimestamp, type Clock } from '../lib/clock.js'
-import { randomHex, randomToken, safeEqual, sha256Hex } from '../lib/crypto.js'
-import { acs3Signature, acs3StringToSign, parseAcs3Authorization } from './acs3-signature.js'
+import { randomHex, randomToken } from '../lib/crypto.js'
+import { authenticateAcs3, hasAcs3Authorization, type SignedCall } from './sts-acs3-auth.js'
+import { authenticateRpc, looksLikeRpc, rpcParameters } from './sts-rpc-auth.js'
+import { StsFailure, actionNotFound, nonceUsed, timestampExpired } from './sts-failure.js'
+import { sendSts, type StsFormat } from './sts-response.js'
 import type { StsCredentialStore } from './sts-credential-store.js'
 import { StsFaults, type StsFaultSettings } from './sts-faults.js'
 
@@ -20,8 +23,14 @@ export interface SandboxStsOptions {
   readonly clock: Clock
   /** AssumeRole calls per second per account (STS allows 100). */
   readonly rateLimitPerSecond: number
+  /** The role's MaxSessionDuration: the longest DurationSeconds AssumeRole grants (3600 by default, as RAM). */
   readonly maxSessionDurationSec?: number
   readonly faults?: StsFaults
+  /**
+   * Who may change faults at `/__sandbox/faults`: the sandbox's root credentials or its control
+   * token. Without it (in-process tests) the endpoint refuses every change.
+   */
+  readonly isController?: (headers: IncomingHttpHeaders) => boolean
 }
 
 export interface SandboxStsStats {
@@ -34,19 +43,6 @@ const MAX_CLOCK_SKEW_MS = 15 * 60_000
 const NONCE_TTL_MS = 30 * 60_000
 const ROLE_ARN = /^acs:ram::([0-9]+):role\/([A-Za-z0-9._-]+)$/
 const SESSION_NAME = /^[A-Za-z0-9.@_-]{2,64}$/
-const REQUIRED_SIGNED = ['host', 'x-acs-action', 'x-acs-content-sha256', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-version']
-
-class StsFailure extends Error {
-  readonly status: number
-  readonly stsCode: string
-  readonly headers: Record<string, string>
-  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
-    super(message)
-    this.status = status
-    this.stsCode = code
-    this.headers = headers
-  }
-}
 
 /**
  * A local STS that behaves like the real one where ossvend depends on it: it verifies the
@@ -62,7 +58,7 @@ export function createSandboxSts(options: SandboxStsOptions) {
   const nonces = new Map<string, number>()
   const windows = new Map<string, { startMs: number; count: number }>()
   const hanging = new Set<ServerResponse>()
-  const maxDuration = options.maxSessionDurationSec ?? 43200
+  const maxDuration = options.maxSessionDurationSec ?? 3600
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox')
@@ -71,8 +67,12 @@ export function createSandboxSts(options: SandboxStsOptions) {
     if (url.pathname === '/__sandbox/stats') return sendJson(res, 200, { ...stats, issuedCredentials: options.store.size })
     stats.requests++
     const requestId = randomHex(16).toUpperCase()
+    let format: StsFormat = 'json'
     try {
-      const caller = authenticate(req, url, body)
+      const call = readCall(req, url, body)
+      format = call.format
+      const signed = call.style === 'acs3' ? authenticateAcs3(req, url, body, secretOf) : authenticateRpc(req.method ?? 'GET', call.params, secretOf)
+      const caller = authenticate(signed)
       const fault = faults.next()
       if (fault.latencyMs > 0) await sleep(fault.latencyMs)
       if (fault.mode === 'drop') {
@@ -89,19 +89,19 @@ export function createSandboxSts(options: SandboxStsOptions) {
       if (fault.mode === 'no-permission') throw new StsFailure(403, 'NoPermission', 'You are not authorized to do this action. You should be authorized by RAM.')
       if (fault.mode === 'policy-grammar') throw new StsFailure(400, 'InvalidParameter.PolicyGrammar', 'The parameter Policy has not passed grammar check.')
       limitRate(caller.account)
-      const answer = assumeRole(url.searchParams, caller.account, requestId)
+      const answer = assumeRole(call.params, caller.account, requestId)
       if (fault.mode === 'malformed') {
         count('Malformed')
         return sendJson(res, 200, { RequestId: requestId, Credentials: { AccessKeyId: 'STS.x', Expiration: 'garbage' } }, requestId)
       }
       count('OK')
       stats.issued++
-      return sendJson(res, 200, answer, requestId)
+      return sendSts(res, 200, format, 'AssumeRoleResponse', answer, requestId)
     } catch (err) {
       if (!(err instanceof StsFailure)) throw err
       count(err.stsCode)
       for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v)
-      return sendJson(res, err.status, {
+      return sendSts(res, err.status, format, 'Error', {
         RequestId: requestId,
         HostId: 'sts.aliyuncs.com',
         Code: err.stsCode,
@@ -115,44 +115,31 @@ export function createSandboxSts(options: SandboxStsOptions) {
     stats.byCode[code] = (stats.byCode[code] ?? 0) + 1
   }
 
-  function authenticate(req: IncomingMessage, url: URL, body: Buffer): { account: string } {
-    const auth = parseAcs3Authorization(header(req, 'authorization'))
-    if (!auth) throw new StsFailure(400, 'IncompleteSignature', 'The request signature does not conform to Aliyun standards.')
-    const account = options.accounts.get(auth.accessKeyId)
+  const secretOf = (accessKeyId: string) => options.accounts.get(accessKeyId)?.accessKeySecret
+
+  /**
+   * The call's style and parameters: ACS3 (an `Authorization: ACS3-HMAC-SHA256` header, business
+   * parameters in the query) or RPC (`Signature` and the rest in the query or a form body, the
+   * answer in `Format`, XML when none is named, as POP does).
+   */
+  function readCall(req: IncomingMessage, url: URL, body: Buffer): { style: 'acs3' | 'rpc'; params: ReadonlyMap<string, string>; format: StsFormat } {
+    if (hasAcs3Authorization(req)) return { style: 'acs3', params: new Map(url.searchParams), format: 'json' }
+    const params = rpcParameters(url, req.headers['content-type'], body)
+    if (!looksLikeRpc(params)) return { style: 'acs3', params, format: 'json' }
+    return { style: 'rpc', params, format: (params.get('Format') ?? 'XML').toUpperCase() === 'JSON' ? 'json' : 'xml' }
+  }
+
+  /** The checks both styles share: the account, the request time, the nonce, the action. */
+  function authenticate(call: SignedCall): { account: string } {
+    const account = options.accounts.get(call.accessKeyId)
     if (!account) throw new StsFailure(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.')
-    const missing = REQUIRED_SIGNED.filter((h) => !auth.signedHeaders.includes(h))
-    if (missing.length > 0) throw new StsFailure(400, 'IncompleteSignature', `Headers must be signed: ${missing.join(', ')}`)
-    const headers: Record<string, string> = {}
-    for (const name of auth.signedHeaders) headers[name] = header(req, name) ?? ''
-    const payloadHash = sha256Hex(body)
-    if (!safeEqual(headers['x-acs-content-sha256'] ?? '', payloadHash)) {
-      throw new StsFailure(400, 'SignatureDoesNotMatch', 'The request body does not match x-acs-content-sha256.')
-    }
-    const query = new Map<string, string>()
-    for (const [k, v] of url.searchParams) query.set(k, v)
-    const { stringToSign } = acs3StringToSign({
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query,
-      headers,
-      signedHeaders: auth.signedHeaders,
-      payloadHash,
-    })
-    if (!safeEqual(acs3Signature(account.accessKeySecret, stringToSign), auth.signature)) {
-      throw new StsFailure(400, 'SignatureDoesNotMatch', 'Specified signature is not matched with our calculation.')
-    }
     const now = options.clock().getTime()
-    const date = Date.parse(headers['x-acs-date'] ?? '')
-    if (Number.isNaN(date) || Math.abs(now - date) > MAX_CLOCK_SKEW_MS) {
-      throw new StsFailure(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.')
-    }
-    const nonce = headers['x-acs-signature-nonce'] ?? ''
+    if (Number.isNaN(call.dateMs) || Math.abs(now - call.dateMs) > MAX_CLOCK_SKEW_MS) throw timestampExpired()
     for (const [n, at] of nonces) if (at < now - NONCE_TTL_MS) nonces.delete(n)
-    if (nonces.has(nonce)) throw new StsFailure(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.')
-    nonces.set(nonce, now)
-    if (header(req, 'x-acs-action') !== 'AssumeRole' || header(req, 'x-acs-version') !== '2015-04-01') {
-      throw new StsFailure(404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.')
-    }
+    const nonceKey = `${call.accessKeyId}\u0000${call.nonce}`
+    if (nonces.has(nonceKey)) throw nonceUsed()
+    nonces.set(nonceKey, now)
+    if (call.action !== 'AssumeRole' || call.version !== '2015-04-01') throw actionNotFound()
     return { account: account.account }
   }
 
@@ -167,7 +154,7 @@ export function createSandboxSts(options: SandboxStsOptions) {
     if (window.count > options.rateLimitPerSecond) throw throttled(1000 - (now - window.startMs))
   }
 
-  function assumeRole(params: URLSearchParams, account: string, requestId: string) {
+  function assumeRole(params: ReadonlyMap<string, string>, account: string, requestId: string) {
     const roleArn = params.get('RoleArn')
     const sessionName = params.get('RoleSessionName')
     const durationText = params.get('DurationSeconds') ?? '3600'
@@ -218,13 +205,13 @@ export function createSandboxSts(options: SandboxStsOptions) {
   }
 
   function controlFaults(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+    if (!options.isController?.(req.headers)) {
+      return sendJson(res, 403, { Code: 'AccessDenied', Message: 'The sandbox control endpoints need the sandbox root credentials or its control token.' })
+    }
     if (req.method === 'PUT' || req.method === 'POST') {
-      try {
-        const settings = JSON.parse(body.toString('utf8') || '{}') as Partial<StsFaultSettings>
-        return sendJson(res, 200, faults.set(settings))
-      } catch {
-        return sendJson(res, 400, { Code: 'InvalidFaults', Message: 'expected a JSON object' })
-      }
+      const settings = parseFaultSettings(body)
+      if (!settings) return sendJson(res, 400, { Code: 'InvalidFaults', Message: 'expected a JSON object of fault settings' })
+      return sendJson(res, 200, faults.set(settings))
     }
     return sendJson(res, 200, faults.settings)
   }
@@ -283,15 +270,31 @@ export async function startSandboxSts(options: SandboxStsOptions & { host?: stri
   }
 }
 
+const FAULT_MODES: readonly StsFaultSettings['mode'][] = ['none', 'server-error', 'throttle', 'drop', 'hang', 'malformed', 'no-permission', 'policy-grammar']
+
+/** Fault settings from a control request: known keys with sane values only, else undefined. */
+function parseFaultSettings(body: Buffer): Partial<StsFaultSettings> | undefined {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body.toString('utf8') || '{}')
+  } catch {
+    return undefined
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(parsed)) {
+    if (key === 'mode' && FAULT_MODES.includes(value as StsFaultSettings['mode'])) out.mode = value
+    else if (['latencyMs', 'remaining', 'retryAfterMs'].includes(key) && typeof value === 'number' && value >= 0 && value <= 1e9) out[key] = value
+    else if (key === 'probability' && typeof value === 'number' && value >= 0 && value <= 1) out.probability = value
+    else return undefined
+  }
+  return out as Partial<StsFaultSettings>
+}
+
 function throttled(retryAfterMs: number): StsFailure {
   return new StsFailure(400, 'Throttling.User', 'Request was denied due to user flow control.', {
     'x-acs-retry-after': String(Math.max(1, Math.round(retryAfterMs))),
   })
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name]
-  return Array.isArray(value) ? value.join(',') : value
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto'
 import type { LoadedCredentials } from '../sts/credential-cache.js'
+import { refreshMargins } from '../sts/refresh-margins.js'
 import type { StsCredentials } from '../sts/types.js'
 import type { RedisConnection } from './redis-connection.js'
 
@@ -11,6 +12,8 @@ export interface SharedCredentialOptions {
   readonly now: () => number
   /** Shared credentials with less than this share of their lifetime left are fetched anew. */
   readonly refreshRatio: number
+  /** As the local cache's, so both layers refresh at the same point (see `refreshMargins`). */
+  readonly minServeRatio?: number
   /** How long one instance may hold the fetch lock (longer than an STS call with retries). */
   readonly lockMs: number
   /** How long the others wait for the lock holder's result before fetching themselves. */
@@ -66,7 +69,7 @@ export function createSharedCredentialLayer(options: SharedCredentialOptions) {
   function fresh(value: SharedValue | undefined): value is SharedValue {
     if (!value) return false
     const lifetime = Math.max(1, value.c.expiresAt - value.o)
-    return value.c.expiresAt - now() >= lifetime * options.refreshRatio
+    return value.c.expiresAt - now() >= refreshMargins(lifetime, options.refreshRatio, options.minServeRatio ?? 0).refreshBelowMs
   }
 
   async function read(name: string): Promise<SharedValue | undefined> {

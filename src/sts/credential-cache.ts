@@ -1,8 +1,9 @@
+import { refreshMargins } from './refresh-margins.js'
 import type { StsCredentials } from './types.js'
 
 export interface CredentialCacheOptions {
   readonly now: () => number
-  /** Refresh once less than this share of the credentials' lifetime remains. */
+  /** Refresh once less than this share of the credentials' lifetime remains (see `refreshMargins`). */
   readonly refreshRatio: number
   /** Never serve credentials with less than this share of their lifetime left. */
   readonly minServeRatio: number
@@ -23,8 +24,9 @@ interface Entry {
 }
 
 /**
- * Credentials per key (user, scope, policy hash), served until a proportional margin before they
- * expire (so 900-second tokens work as well as 12-hour ones):
+ * Credentials per key (user, scope, policy hash), served until a margin before they expire that
+ * follows their lifetime (`refreshMargins`: shares of the lifetime, never less than the clients'
+ * own stale window where the lifetime allows):
  * - plenty of lifetime left: served from the cache (`hit`);
  * - below `refreshRatio`: still served, and one background refresh is started (`refresh`); if
  *   the refresh fails, the old credentials keep being served;
@@ -34,6 +36,9 @@ interface Entry {
 export function createCredentialCache(options: CredentialCacheOptions) {
   const entries = new Map<string, Entry>()
   const inflight = new Map<string, Promise<StsCredentials>>()
+
+  const marginsOf = (entry: Entry) =>
+    refreshMargins(Math.max(1, entry.credentials.expiresAt - entry.obtainedAt), options.refreshRatio, options.minServeRatio)
 
   function store(key: string, credentials: StsCredentials, obtainedAt: number): void {
     entries.delete(key)
@@ -65,17 +70,16 @@ export function createCredentialCache(options: CredentialCacheOptions) {
     peek(key: string): StsCredentials | undefined {
       const entry = entries.get(key)
       if (!entry) return undefined
-      const lifetime = Math.max(1, entry.credentials.expiresAt - entry.obtainedAt)
-      return entry.credentials.expiresAt - options.now() >= lifetime * options.refreshRatio ? entry.credentials : undefined
+      return entry.credentials.expiresAt - options.now() >= marginsOf(entry).refreshBelowMs ? entry.credentials : undefined
     },
     async get(key: string, fetch: () => Promise<LoadedCredentials>): Promise<{ credentials: StsCredentials; outcome: CacheOutcome }> {
       const entry = entries.get(key)
       if (entry) {
         const now = options.now()
-        const lifetime = Math.max(1, entry.credentials.expiresAt - entry.obtainedAt)
+        const margins = marginsOf(entry)
         const remaining = entry.credentials.expiresAt - now
-        if (remaining >= lifetime * options.refreshRatio) return { credentials: entry.credentials, outcome: 'hit' }
-        if (remaining >= lifetime * options.minServeRatio) {
+        if (remaining >= margins.refreshBelowMs) return { credentials: entry.credentials, outcome: 'hit' }
+        if (remaining >= margins.stopServingBelowMs) {
           load(key, fetch).catch(() => undefined)
           return { credentials: entry.credentials, outcome: 'refresh' }
         }

@@ -94,7 +94,7 @@ describe('users through ossvend (npm start)', () => {
     const login = async (username: string, password: string) => {
       const res = await fetch(`${server.url}/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })
       const token = ((await res.json()) as { accessToken: string }).accessToken
-      return (await (await fetch(`${server.url}/v1/sts?scope=read-write&access_token=${token}`)).json()) as { AccessKeyId: string; AccessKeySecret: string; SecurityToken: string }
+      return (await (await fetch(`${server.url}/v1/sts?scope=read-write`, { headers: { authorization: `Bearer ${token}` } })).json()) as { AccessKeyId: string; AccessKeySecret: string; SecurityToken: string }
     }
     const alice = await login('alice', 'alice-sandbox-password')
     const bob = await login('bob', 'bob-sandbox-password')

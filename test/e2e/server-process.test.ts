@@ -1,4 +1,6 @@
 import { connect } from 'node:net'
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startServerProcess, writeTestConfig, type ServerProcess } from '../helpers/process.js'
 
@@ -21,23 +23,34 @@ describe('the server as a real process (npm start)', () => {
     expect(server.lines[1]).toMatch(/^sandbox sts on http:\/\/127\.0\.0\.1:\d+$/)
     expect(server.lines[2]).toMatch(/^sandbox oss on http:\/\/127\.0\.0\.1:\d+$/)
     const token = await login(server.url)
-    const res = await fetch(`${server.url}/v1/sts?scope=read&access_token=${token}`)
+    // What a mobile app does: get a provider URL (narrow token) and hand it to its SDK's provider.
+    const issued = await fetch(`${server.url}/v1/sts/provider-url`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ scope: 'read' }) })
+    expect(issued.status).toBe(201)
+    const providerUrl = ((await issued.json()) as { url: string }).url
+    expect(providerUrl.startsWith(`${server.url}/v1/sts?`)).toBe(true)
+    const res = await fetch(providerUrl)
     expect(res.status).toBe(200)
     const body = (await res.json()) as Record<string, unknown>
-    expect(body).toMatchObject({ StatusCode: 200, Prefix: 'alice/', AccessKeyId: expect.stringMatching(/^STS\./) })
+    expect(body).toMatchObject({ StatusCode: 200, Placement: { Prefix: 'alice/' }, AccessKeyId: expect.stringMatching(/^STS\./) })
     server.child.kill('SIGTERM')
     expect(await server.exited()).toBe(0)
     const logs = server.stderr.join('') + server.lines.join('\n')
     expect(logs).not.toContain(body.AccessKeySecret as string)
     expect(logs).not.toContain(body.SecurityToken as string)
     expect(logs).not.toContain(token)
+    expect(logs).not.toContain(new URL(providerUrl).searchParams.get('access_token'))
   })
 
   it('drains in-flight requests on SIGTERM, then refuses new connections and exits 0', async () => {
-    const server = await startServerProcess(writeTestConfig())
+    const configPath = writeTestConfig()
+    const server = await startServerProcess(configPath)
     running.push(server)
     const token = await login(server.url)
-    await fetch(`${server.stsUrl}/__sandbox/faults`, { method: 'PUT', body: JSON.stringify({ mode: 'none', latencyMs: 800 }) })
+    // The control endpoint takes the sandbox's root credentials (HTTP Basic), which the test can read.
+    const root = JSON.parse(readFileSync(join(dirname(configPath), 'sandbox', 'root-credentials.json'), 'utf8')) as { accessKeyId: string; accessKeySecret: string }
+    const control = `Basic ${Buffer.from(`${root.accessKeyId}:${root.accessKeySecret}`).toString('base64')}`
+    expect((await fetch(`${server.stsUrl}/__sandbox/faults`, { method: 'PUT', body: JSON.stringify({ mode: 'none', latencyMs: 800 }) })).status).toBe(403)
+    expect((await fetch(`${server.stsUrl}/__sandbox/faults`, { method: 'PUT', headers: { authorization: control }, body: JSON.stringify({ mode: 'none', latencyMs: 800 }) })).status).toBe(200)
     const inflight = Promise.all(
       Array.from({ length: 20 }, (_, i) => fetch(`${server.url}/v1/sts?scope=${['read', 'write', 'read-write'][i % 3]}`, { headers: { authorization: `Bearer ${token}` } })),
     )

@@ -70,9 +70,8 @@ export async function buildTestApp(patch: ConfigPatch = {}, env: Record<string, 
     advance: (ms) => {
       offset += ms
     },
-    close: async () => {
-      await built.close()
-    },
+    // The sandbox listeners and the shared store (Redis), when there is one.
+    close: () => built.close(),
   }
 }
 

@@ -35,9 +35,9 @@ async function post(form: Form, name: string, extra: [string, string][] = []) {
 }
 
 async function exists(key: string): Promise<boolean> {
-  const sts = (await request(t.app).get('/v1/sts?scope=read-write').set('authorization', `Bearer ${token}`).expect(200)).body as Record<string, string>
+  const sts = (await request(t.app).get('/v1/sts?scope=read-write').set('authorization', `Bearer ${token}`).expect(200)).body as Record<string, string> & { Placement: Record<string, string> }
   rememberSecrets(sts.AccessKeySecret, sts.SecurityToken)
-  const client = new OSS({ accessKeyId: sts.AccessKeyId, accessKeySecret: sts.AccessKeySecret, stsToken: sts.SecurityToken, endpoint: sts.Endpoint, bucket: sts.Bucket, region: `oss-${sts.Region}`, secure: false })
+  const client = new OSS({ accessKeyId: sts.AccessKeyId, accessKeySecret: sts.AccessKeySecret, stsToken: sts.SecurityToken, endpoint: sts.Placement.Endpoint, bucket: sts.Placement.Bucket, region: `oss-${sts.Placement.Region}`, secure: false })
   return client.head(key).then(() => true, (e: { code?: string }) => (e.code === 'NoSuchKey' ? false : Promise.reject(e)))
 }
 

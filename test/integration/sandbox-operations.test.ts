@@ -10,7 +10,7 @@ type Result = { res: { status: number; headers: Record<string, string> }; upload
 const OSS = require('ali-oss') as new (o: object) => Record<string, (...a: unknown[]) => Promise<Result>>
 
 let t: TestApp
-let sts: Record<string, string>
+let sts: Record<string, string> & { Placement: Record<string, string> }
 
 beforeAll(async () => {
   t = await buildTestApp({ sandbox: { bucketAcl: 'public-read' } })
@@ -20,7 +20,7 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-const client = (extra: object = {}) => new OSS({ accessKeyId: sts.AccessKeyId, accessKeySecret: sts.AccessKeySecret, stsToken: sts.SecurityToken, refreshSTSToken: async () => sts, endpoint: sts.Endpoint, bucket: sts.Bucket, region: 'oss-cn-hangzhou', secure: false, ...extra })
+const client = (extra: object = {}) => new OSS({ accessKeyId: sts.AccessKeyId, accessKeySecret: sts.AccessKeySecret, stsToken: sts.SecurityToken, refreshSTSToken: async () => sts, endpoint: sts.Placement.Endpoint, bucket: sts.Placement.Bucket, region: 'oss-cn-hangzhou', secure: false, ...extra })
 
 describe('more sandbox operations', () => {
   it('authenticates V4 header signatures from ali-oss', async () => {

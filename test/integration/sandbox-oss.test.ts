@@ -26,7 +26,7 @@ async function clientFor(who: { username: string; password: string }, scope = 'r
   const token = (await request(t.app).post('/v1/login').send(who)).body.accessToken as string
   const sts = (await request(t.app).get(`/v1/sts?scope=${scope}`).set('authorization', `Bearer ${token}`).expect(200)).body
   rememberSecrets(token, sts.AccessKeySecret, sts.SecurityToken)
-  return new OSS({ accessKeyId: sts.AccessKeyId, accessKeySecret: sts.AccessKeySecret, stsToken: sts.SecurityToken, refreshSTSToken: async () => sts, endpoint: sts.Endpoint, bucket: sts.Bucket, region: `oss-${sts.Region}`, secure: false, timeout: 10_000 })
+  return new OSS({ accessKeyId: sts.AccessKeyId, accessKeySecret: sts.AccessKeySecret, stsToken: sts.SecurityToken, refreshSTSToken: async () => sts, endpoint: sts.Placement.Endpoint, bucket: sts.Placement.Bucket, region: `oss-${sts.Placement.Region}`, secure: false, timeout: 10_000 })
 }
 
 const ossCode = async (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string; status?: number }) => `${e.status} ${e.code}`)

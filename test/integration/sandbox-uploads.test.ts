@@ -29,9 +29,9 @@ async function api(path: string, init: RequestInit & { json?: unknown } = {}) {
 }
 
 async function client(scope = 'read-write') {
-  const sts = (await api(`/v1/sts?scope=${scope}`)).body as Record<string, string>
+  const sts = (await api(`/v1/sts?scope=${scope}`)).body as Record<string, string> & { Placement: Record<string, string> }
   rememberSecrets(sts.AccessKeySecret, sts.SecurityToken)
-  return new OSS({ accessKeyId: sts.AccessKeyId, accessKeySecret: sts.AccessKeySecret, stsToken: sts.SecurityToken, refreshSTSToken: async () => sts, endpoint: sts.Endpoint, bucket: sts.Bucket, region: `oss-${sts.Region}`, secure: false, timeout: 20_000 })
+  return new OSS({ accessKeyId: sts.AccessKeyId, accessKeySecret: sts.AccessKeySecret, stsToken: sts.SecurityToken, refreshSTSToken: async () => sts, endpoint: sts.Placement.Endpoint, bucket: sts.Placement.Bucket, region: `oss-${sts.Placement.Region}`, secure: false, timeout: 20_000 })
 }
 
 /** What a browser does with /v1/sign/post: the fields in order, then Content-Type, then the file. */

@@ -70,13 +70,22 @@ describe('POST /v1/sign/url', () => {
   })
 
   it('caps the lifetime by method and by the credentials\' remaining life', async () => {
-    const put = await signUrl(alice, { key: 'alice/a', method: 'PUT', expiresIn: 86400 }).expect(200)
-    // 900 s for PUT, and never past the 900-second credentials' remaining life.
-    expect(put.body.expiresIn).toBeGreaterThan(880)
-    expect(put.body.expiresIn).toBeLessThanOrEqual(900)
-    const get = await signUrl(alice, { key: 'alice/a', method: 'GET', expiresIn: 7 * 86400 }).expect(200)
-    expect(get.body.expiresIn).toBeLessThanOrEqual(900)
-    expect(Date.parse(get.body.expiresAt)).toBeLessThanOrEqual(Date.now() + 900_000)
+    // 900-second credentials, so the credentials' life is shorter than GET's 3600 s cap.
+    const short = await buildTestApp({ sts: { durationSec: 900 } })
+    try {
+      const login = await request(short.app).post('/v1/login').send(DEMO.alice).expect(200)
+      rememberSecrets(login.body.accessToken)
+      const sign = (body: object) => request(short.app).post('/v1/sign/url').set('authorization', `Bearer ${login.body.accessToken as string}`).send(body)
+      const put = await sign({ key: 'alice/a', method: 'PUT', expiresIn: 86400 }).expect(200)
+      // 900 s for PUT, and never past the 900-second credentials' remaining life.
+      expect(put.body.expiresIn).toBeGreaterThan(880)
+      expect(put.body.expiresIn).toBeLessThanOrEqual(900)
+      const get = await sign({ key: 'alice/a', method: 'GET', expiresIn: 7 * 86400 }).expect(200)
+      expect(get.body.expiresIn).toBeLessThanOrEqual(900)
+      expect(Date.parse(get.body.expiresAt)).toBeLessThanOrEqual(Date.now() + 900_000)
+    } finally {
+      await short.close()
+    }
   })
 
   it('refuses keys outside the prefix with 403 and the engine\'s reason, never the policy', async () => {

@@ -28,7 +28,7 @@ afterAll(async () => {
 })
 
 describe('GET /v1/sts', () => {
-  it('answers in the mobile SDK format, with the bucket, region, endpoint and prefix', async () => {
+  it('answers in the mobile SDK format, with the bucket, region, endpoint and prefix nested under Placement', async () => {
     const res = await request(t.app).get('/v1/sts?scope=read').set('authorization', `Bearer ${alice}`).expect(200)
     rememberSecrets(res.body.AccessKeySecret, res.body.SecurityToken)
     expect(res.body).toEqual({
@@ -37,17 +37,25 @@ describe('GET /v1/sts', () => {
       AccessKeySecret: expect.any(String),
       SecurityToken: expect.any(String),
       Expiration: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
-      Bucket: 'app-base-oss',
-      Region: 'cn-hangzhou',
-      Endpoint: t.oss.url,
-      Prefix: 'alice/',
-      Scope: 'read',
-      Provider: 'local',
+      Placement: { Bucket: 'app-base-oss', Region: 'cn-hangzhou', Endpoint: t.oss.url, Prefix: 'alice/', Scope: 'read', Provider: 'local' },
     })
     expect(res.headers['cache-control']).toBe('no-store')
+    // config.json ships AssumeRole's default lifetime, 3600 s.
     const expiresIn = Date.parse(res.body.Expiration) - Date.now()
-    expect(expiresIn).toBeGreaterThan(880_000)
-    expect(expiresIn).toBeLessThanOrEqual(900_000)
+    expect(expiresIn).toBeGreaterThan(3_580_000)
+    expect(expiresIn).toBeLessThanOrEqual(3_600_000)
+  })
+
+  it('puts the placement at the top level too only when configured (the old shape)', async () => {
+    const flat = await buildTestApp({ sts: { flatPlacement: true } })
+    try {
+      const token = await login(flat, DEMO.alice)
+      const res = await request(flat.app).get('/v1/sts?scope=read').set('authorization', `Bearer ${token}`).expect(200)
+      rememberSecrets(res.body.AccessKeySecret, res.body.SecurityToken)
+      expect(res.body).toMatchObject({ Bucket: 'app-base-oss', Region: 'cn-hangzhou', Prefix: 'alice/', Scope: 'read', Placement: { Prefix: 'alice/' } })
+    } finally {
+      await flat.close()
+    }
   })
 
   it('is read correctly by the Android and iOS credential providers', async () => {
@@ -69,9 +77,24 @@ describe('GET /v1/sts', () => {
     sim.assertDenied('ListObjects', '')
   })
 
-  it('accepts the token as ?access_token= (mobile providers can only GET a URL)', async () => {
+  it('refuses the full session token as ?access_token= by default, readably for a provider and without echoing it', async () => {
     const res = await request(t.app).get(`/v1/sts?access_token=${alice}`).expect(200)
-    expect(res.body.Prefix).toBe('alice/')
+    expect(res.body).toMatchObject({ StatusCode: 401, ErrorCode: 'ERR_AUTH_INVALID' })
+    expect(res.body.AccessKeyId).toBeUndefined()
+    expect(res.text).not.toContain(alice)
+    expect(androidProvider(res.status, res.text)).toEqual({ ok: false, error: 'ClientException: ErrorCode: ERR_AUTH_INVALID| ErrorMessage: Invalid token' })
+  })
+
+  it('accepts the session token as ?access_token= when configured for compatibility', async () => {
+    const compat = await buildTestApp({ sts: { acceptSessionTokenInUrl: true } })
+    try {
+      const token = await login(compat, DEMO.alice)
+      const res = await request(compat.app).get(`/v1/sts?access_token=${token}`).expect(200)
+      rememberSecrets(res.body.AccessKeySecret, res.body.SecurityToken)
+      expect(res.body.Placement.Prefix).toBe('alice/')
+    } finally {
+      await compat.close()
+    }
   })
 
   it('gives each user their own prefix and session name, and serves repeat requests from the cache', async () => {
@@ -81,7 +104,7 @@ describe('GET /v1/sts', () => {
     const b1 = await request(t.app).get('/v1/sts?scope=write').set('authorization', `Bearer ${bob}`).expect(200)
     expect(a2.body.AccessKeyId).toBe(a1.body.AccessKeyId)
     expect(b1.body.AccessKeyId).not.toBe(a1.body.AccessKeyId)
-    expect(b1.body.Prefix).toBe('bob/')
+    expect(b1.body.Placement.Prefix).toBe('bob/')
     expect(t.sts.stats.issued - before).toBe(2)
   })
 
@@ -125,7 +148,7 @@ describe('GET /v1/sts', () => {
 
   it('answers errors with HTTP 200 in mobile-compatible mode, which the Android provider can read', async () => {
     const plain = await request(t.app).get('/v1/sts').expect(401)
-    expect(androidProvider(plain.status, plain.text)).toEqual({ ok: false, error: 'IOException: body never read' })
+    expect(androidProvider(plain.status, plain.text)).toEqual({ ok: false, error: 'java.io.FileNotFoundException: <authServerUrl>' })
     const mobile = await request(t.app).get('/v1/sts?compat=mobile').expect(200)
     expect(mobile.body).toMatchObject({ StatusCode: 401, ErrorCode: 'ERR_AUTH_REQUIRED', ErrorMessage: expect.any(String) })
     expect(androidProvider(mobile.status, mobile.text)).toEqual({ ok: false, error: expect.stringContaining('ErrorCode: ERR_AUTH_REQUIRED') })
@@ -140,6 +163,15 @@ describe('GET /v1/sts', () => {
     } finally {
       await compat.close()
     }
+  })
+
+  it('answers mobile SDK HTTP stacks with HTTP 200 errors even without a token, and Bearer clients with real statuses', async () => {
+    const android = await request(t.app).get('/v1/sts').set('user-agent', 'Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/AP2A)').expect(200)
+    expect(android.body).toMatchObject({ StatusCode: 401, ErrorCode: 'ERR_AUTH_REQUIRED' })
+    const ios = await request(t.app).get('/v1/sts').set('user-agent', 'MyApp/3 CFNetwork/1494.0.7 Darwin/23.4.0').expect(200)
+    expect(iosProvider(ios.text).ok).toBe(false)
+    await request(t.app).get('/v1/sts?scope=admin').set('authorization', `Bearer ${alice}`).set('user-agent', 'Dalvik/2.1.0').expect(400)
+    await request(t.app).get('/v1/sts?compat=http').set('user-agent', 'Dalvik/2.1.0').expect(401)
   })
 
   it('takes ?access_token= on /v1/sts only', async () => {

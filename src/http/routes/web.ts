@@ -10,6 +10,8 @@ const ASSETS: Readonly<Record<string, { file: URL; type: string }>> = {
   'app.css': { file: new URL('src/web/assets/app.css', ROOT), type: 'text/css; charset=utf-8' },
   // The same CRC-64 code the server uses, built to plain ESM: the page checks uploads with it.
   'crc64.js': { file: new URL('dist/oss/crc64.js', ROOT), type: 'text/javascript; charset=utf-8' },
+  // crc64.js imports it (slicing by 16 in WebAssembly).
+  'crc64-wasm.js': { file: new URL('dist/oss/crc64-wasm.js', ROOT), type: 'text/javascript; charset=utf-8' },
   'aliyun-oss-sdk.min.js': { file: new URL('node_modules/ali-oss/dist/aliyun-oss-sdk.min.js', ROOT), type: 'text/javascript; charset=utf-8' },
 }
 

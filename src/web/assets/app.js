@@ -150,20 +150,19 @@ async function uploadInParts(file, item) {
     accessKeyId: sts.AccessKeyId,
     accessKeySecret: sts.AccessKeySecret,
     stsToken: sts.SecurityToken,
-    refreshSTSToken: async () => {
-      const fresh = await api(`/v1/sts?scope=${encodeURIComponent(config.defaultScope)}`)
-      return { accessKeyId: fresh.AccessKeyId, accessKeySecret: fresh.AccessKeySecret, stsToken: fresh.SecurityToken }
-    },
-    endpoint: sts.Endpoint,
-    bucket: sts.Bucket,
-    region: `oss-${sts.Region}`,
-    secure: sts.Endpoint.startsWith('https'),
+    // The /v1/sts answer as-is: its placement is nested, so ali-oss's merge of the answer into its
+    // options leaves endpoint, bucket and region alone.
+    refreshSTSToken: () => api(`/v1/sts?scope=${encodeURIComponent(config.defaultScope)}`),
+    endpoint: sts.Placement.Endpoint,
+    bucket: sts.Placement.Bucket,
+    region: `oss-${sts.Placement.Region}`,
+    secure: sts.Placement.Endpoint.startsWith('https'),
     // An IP or localhost endpoint (the sandbox) needs path style; ali-oss's browser build does not
     // switch to it by itself as the Node build does.
-    sldEnable: /^https?:\/\/(\d+\.\d+\.\d+\.\d+|localhost|\[)/.test(sts.Endpoint),
+    sldEnable: /^https?:\/\/(\d+\.\d+\.\d+\.\d+|localhost|\[)/.test(sts.Placement.Endpoint),
     retryMax: 3,
   })
-  const key = `${sts.Prefix}web/${file.name}`
+  const key = `${sts.Placement.Prefix}web/${file.name}`
   const resumeKey = `ossvend-checkpoint:${key}:${file.size}:${file.lastModified}`
   const saved = localStorage.getItem(resumeKey)
   try {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createCredentialCache } from '../../../src/sts/credential-cache.js'
 import type { LoadedCredentials } from '../../../src/sts/credential-cache.js'
 
-function setup(lifetimeMs = 900_000) {
+function setup(lifetimeMs = 3_600_000) {
   let now = 0
   let calls = 0
   let fail = false
@@ -23,18 +23,29 @@ function setup(lifetimeMs = 900_000) {
 }
 
 describe('credential cache', () => {
-  it('serves hits until half the lifetime is used, whatever the lifetime (900 s tokens work)', async () => {
-    const s = setup(900_000)
+  it('serves hits until half the lifetime is used (3600 s credentials)', async () => {
+    const s = setup()
     expect((await s.cache.get('k', s.fetch)).outcome).toBe('miss')
-    s.advance(449_000)
+    s.advance(1_799_000)
     expect((await s.cache.get('k', s.fetch)).outcome).toBe('hit')
     expect(s.calls()).toBe(1)
+  })
+
+  it('with 900 s credentials, still never serves less than half the lifetime (above the mobile SDKs\' 5 minutes)', async () => {
+    const s = setup(900_000)
+    await s.cache.get('k', s.fetch)
+    s.advance(337_000)
+    expect((await s.cache.get('k', s.fetch)).outcome).toBe('hit')
+    s.advance(100_000)
+    expect((await s.cache.get('k', s.fetch)).outcome).toBe('refresh')
+    await new Promise((r) => setTimeout(r, 20))
+    expect(s.calls()).toBe(2)
   })
 
   it('serves the old credentials while one background refresh runs, then the new ones', async () => {
     const s = setup()
     await s.cache.get('k', s.fetch)
-    s.advance(500_000)
+    s.advance(2_000_000)
     const during = await Promise.all([s.cache.get('k', s.fetch), s.cache.get('k', s.fetch)])
     expect(during.map((r) => [r.outcome, r.credentials.accessKeyId])).toEqual([['refresh', 'STS.1'], ['refresh', 'STS.1']])
     await new Promise((r) => setTimeout(r, 20))
@@ -46,17 +57,18 @@ describe('credential cache', () => {
     const s = setup()
     await s.cache.get('k', s.fetch)
     s.setFail(true)
-    s.advance(600_000)
+    s.advance(2_600_000)
     expect((await s.cache.get('k', s.fetch)).credentials.accessKeyId).toBe('STS.1')
     await new Promise((r) => setTimeout(r, 20))
-    s.advance(100_000)
+    // 16 minutes left: @alicloud/credentials would call a session with 15 or less stale.
+    s.advance(41_000)
     await expect(s.cache.get('k', s.fetch)).rejects.toThrow('sts down')
   })
 
   it('never serves credentials with less than the minimum lifetime left', async () => {
     const s = setup()
     await s.cache.get('k', s.fetch)
-    s.advance(700_000)
+    s.advance(2_641_000)
     const fresh = await s.cache.get('k', s.fetch)
     expect(fresh.outcome).toBe('miss')
     expect(fresh.credentials.accessKeyId).toBe('STS.2')
