@@ -1,57 +1,27 @@
+import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { loadConfigWithCredentials } from './config/load.js'
-import { ConfigInvalidError } from './errors.js'
+import { run } from './cli/main.js'
 import { createLogger } from './http/logger.js'
-import { startServer } from './serve.js'
 
 /**
- * The process entry (`npm start`, `ossvend serve`): the only place that reads process.env,
- * listens, and exits. Prints one line per listener for clients and checks to read.
+ * The process entry of `npm start` (and `node dist/main.js [CONFIG]`): `ossvend serve`, except that
+ * with no file named anywhere it reads `config.json` from the working directory when there is one,
+ * as `npm start` always has. `ossvend serve` itself never picks up a stray config.json from an
+ * app's folder: without a file it runs on the built-in sandbox defaults.
  */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  const configPath = resolve(argv[0] ?? process.env.OSSVEND_CONFIG ?? 'config.json')
-  const logger = createLogger()
-  let loaded
-  try {
-    loaded = await loadConfigWithCredentials({ path: configPath, env: process.env })
-  } catch (err) {
-    if (err instanceof ConfigInvalidError) {
-      process.stderr.write(`ossvend: ${err.message}\n${err.issues.map((i) => `  ${i.pointer || '/'} ${i.code}: ${i.message}\n`).join('')}`)
-      process.exit(78)
-    }
-    throw err
-  }
-  for (const warning of loaded.config.warnings) logger.warn(warning)
-  let running
-  try {
-    running = await startServer({ config: loaded.config, env: process.env, logger, ...(loaded.legacyCredentials ? { legacyCredentials: loaded.legacyCredentials } : {}) })
-  } catch (err) {
-    // A setting that only fails when used (an identity provider's key file): the same report.
-    if (err instanceof ConfigInvalidError) {
-      process.stderr.write(`ossvend: ${err.message}\n${err.issues.map((i) => `  ${i.pointer || '/'} ${i.code}: ${i.message}\n`).join('')}`)
-      process.exit(78)
-    }
-    throw err
-  }
-  process.stdout.write(`ossvend listening on ${running.url}\n`)
-  if (running.sandboxSts) process.stdout.write(`sandbox sts on ${running.sandboxSts.url}\n`)
-  if (running.sandboxOss) process.stdout.write(`sandbox oss on ${running.sandboxOss.url}\n`)
-  if (running.sandboxOss) process.stdout.write(`sandbox control token ${running.sandboxOss.controlToken}\n`)
-
-  let signals = 0
-  const shutdown = (signal: string) => {
-    signals++
-    if (signals > 1) process.exit(1)
-    logger.info({ signal }, 'shutting down: draining in-flight requests')
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    )
-  }
-  process.on('SIGTERM', () => shutdown('SIGTERM'))
-  process.on('SIGINT', () => shutdown('SIGINT'))
-  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'))
+  process.on('unhandledRejection', (err) => createLogger().error({ err }, 'unhandled rejection'))
+  const named = argv.some((a) => !a.startsWith('-') || a.startsWith('--config')) || Boolean(process.env.OSSVEND_CONFIG)
+  const wantsHelp = argv.includes('--help') || argv.includes('-h')
+  const args = !named && !wantsHelp && existsSync('config.json') ? ['config.json', ...argv] : [...argv]
+  const code = await run(['serve', ...args], {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    cwd: process.cwd(),
+    env: process.env,
+  })
+  process.exit(code)
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await main()

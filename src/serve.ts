@@ -8,7 +8,7 @@ import { createIdentity } from './compose/identity.js'
 import { startSandbox, type RunningSandbox } from './compose/sandbox.js'
 import { loadServerSecret } from './compose/secret.js'
 import { createStateStore, type StateStore } from './compose/state-store.js'
-import { createStsClient, isSandbox } from './compose/sts-client.js'
+import { createStsClient, isSandbox, requireCloudCredentials } from './compose/sts-client.js'
 import { createVending } from './compose/vendor.js'
 import { loadScopes } from './grant/scopes.js'
 import { createApp } from './http/app.js'
@@ -71,6 +71,7 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
   const scopes = await loadScopes(config)
   const rolePolicies = await Promise.all(config.policies.rolePolicies.map((p) => loadPolicyFile(p)))
   const sandboxMode = isSandbox(config, env, options.legacyCredentials)
+  if (!sandboxMode && !options.stsClient) requireCloudCredentials(env, options.legacyCredentials)
   const publicUrl = { value: `http://${config.server.host}:${config.server.port}` }
   const ownPublicUrl = () => config.server.publicUrl ?? publicUrl.value
 

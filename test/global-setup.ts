@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process'
-import { chmodSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -10,6 +9,7 @@ export default function setup(): void {
     cwd: root,
     stdio: 'inherit',
   })
-  // As `npm run build` does: the package bin must be executable for `npx ossvend`.
-  chmodSync(join(root, 'dist', 'cli', 'bin.js'), 0o755)
+  // As `npm run build` does: the page's assets (and ali-oss's browser bundle) beside the compiled
+  // server, and the package bin executable for `npx ossvend`.
+  execFileSync(process.execPath, [join(root, 'scripts', 'build-assets.mjs')], { cwd: root, stdio: 'inherit' })
 }

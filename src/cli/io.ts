@@ -5,6 +5,10 @@ export interface CliIo {
   readonly cwd: string
   /** All of standard input, for secrets that must not appear in argv (`users add --password-stdin`). */
   readonly readStdin?: () => Promise<string>
+  /** The environment (`serve`: OSSVEND_CONFIG, PORT, secrets); none by default. */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  /** Ends the process (`serve`, after shutdown); absent in tests, where the exit code is returned. */
+  readonly exit?: (code: number) => void
 }
 
 /** Exit codes (sysexits-style where one fits). */
@@ -16,6 +20,10 @@ export const EXIT = {
   badInput: 2,
   usage: 64,
   noInput: 66,
+  /** A dependency is unavailable at start-up (a port in use). */
+  unavailable: 69,
+  /** An unexpected failure (a bug). */
+  software: 70,
   config: 78,
 } as const
 

@@ -8,6 +8,7 @@ import {
   TemplateValueError,
   type Issue,
 } from '../errors.js'
+import { readFileSync } from 'node:fs'
 import { EXIT, UsageError, type CliIo } from './io.js'
 import { MATRIX_USAGE, matrixCommand } from './matrix.js'
 import { RENDER_USAGE, renderCommand } from './render.js'
@@ -15,6 +16,7 @@ import { SIMULATE_USAGE, simulateCommand } from './simulate.js'
 import { VALIDATE_USAGE, validateCommand } from './validate.js'
 import { USERS_USAGE, usersCommand } from './users.js'
 import { PROVIDERS_USAGE, providersCommand } from './providers.js'
+import { SERVE_USAGE } from './serve-usage.js'
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>
 
@@ -26,12 +28,9 @@ const COMMANDS: Readonly<Record<string, { run: Command; usage: string }>> = {
   users: { run: usersCommand, usage: USERS_USAGE },
   providers: { run: providersCommand, usage: PROVIDERS_USAGE },
   serve: {
-    run: async (argv) => {
-      const { main } = await import('../main.js')
-      await main(argv)
-      return EXIT.ok
-    },
-    usage: 'ossvend serve [CONFIG]   (what npm start runs)',
+    // Loaded on demand: the other commands never load the server.
+    run: async (argv, io) => (await import('./serve.js')).serveCommand(argv, io),
+    usage: SERVE_USAGE,
   },
 }
 
@@ -40,19 +39,39 @@ const USAGE = `usage: ossvend <command> [options]
 ${Object.values(COMMANDS)
   .map((c) => c.usage)
   .join('\n')}
+
+ossvend --version           the installed version
+ossvend <command> --help    one command's usage
 `
+
+/** The package's version, from its package.json (two folders up from src/cli and dist/cli alike). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+}
 
 /** Runs the CLI in-process and returns the exit code; it never calls process.exit. */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    io.stderr(USAGE)
+    return EXIT.usage
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.stdout(USAGE)
-    return name === undefined ? EXIT.usage : EXIT.ok
+    return EXIT.ok
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.stdout(`${packageVersion()}\n`)
+    return EXIT.ok
   }
   const command = COMMANDS[name]
   if (!command) {
     io.stderr(`ossvend: unknown command "${name}"\n${USAGE}`)
     return EXIT.usage
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(`usage: ${command.usage}\n`)
+    return EXIT.ok
   }
   try {
     return await command.run(rest, io)

@@ -3,6 +3,7 @@ import { hashPassword, verifyPassword } from '../auth/password.js'
 import { createAuthentication, type Authentication } from '../auth/provider-factory.js'
 import { createUserStore, readUsersFile, type UserRecord, type UserStore } from '../auth/user-store.js'
 import type { Config } from '../config/types.js'
+import { ConfigInvalidError } from '../errors.js'
 import type { Clock } from '../lib/clock.js'
 import { randomToken } from '../lib/crypto.js'
 import type { StateStore } from './state-store.js'
@@ -27,7 +28,13 @@ export interface IdentityOptions {
 
 export async function createIdentity(options: IdentityOptions): Promise<Identity> {
   const { config, secret, clock, state } = options
-  const users = createUserStore(await builtInUsers(config, options.sandbox))
+  const builtIn = await builtInUsers(config, options.sandbox)
+  if (!options.sandbox && builtIn.length === 0 && config.auth.providers.length === 0 && !config.auth.guest.enabled) {
+    throw new ConfigInvalidError('auth.usersFile', [
+      { pointer: '/auth/usersFile', code: 'auth.no-users', message: `nobody could sign in: ${config.auth.usersFile} holds no users and no identity provider is configured (add one with "ossvend users add", or set auth.providers)` },
+    ])
+  }
+  const users = createUserStore(builtIn)
   const authentication = await createAuthentication({
     config,
     secret,

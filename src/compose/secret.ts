@@ -25,5 +25,5 @@ export function loadServerSecret(config: Config, env: Env): Buffer {
 }
 
 function secretInvalid(code: string, message: string): ConfigInvalidError {
-  return new ConfigInvalidError('OSSVEND_JWT_SECRET', [{ pointer: '', code, message: `OSSVEND_JWT_SECRET ${message}` }])
+  return new ConfigInvalidError('OSSVEND_JWT_SECRET', [{ pointer: '', code, message }])
 }

@@ -68,12 +68,17 @@ interface ConfigInput {
   policies: { scopes: Record<string, string>; defaultScope?: string; rolePolicies?: string[]; referer?: string }
 }
 
-/** @throws {ConfigInvalidError} ERR_CONFIG_INVALID */
-export function parseConfig(raw: unknown, path: string, env: Env, warnings: readonly string[] = []): Config {
+/**
+ * `dataDir`: where relative data paths (`auth.usersFile`, `sandbox.dataDir`) resolve; the config
+ * file's folder by default.
+ * @throws {ConfigInvalidError} ERR_CONFIG_INVALID
+ */
+export function parseConfig(raw: unknown, path: string, env: Env, warnings: readonly string[] = [], dataDir?: string): Config {
   if (!validate(raw)) throw new ConfigInvalidError(path, toIssues(validate.errors))
   const input = raw as ConfigInput
   const issues: Issue[] = []
   const base = dirname(path)
+  const dataBase = dataDir ?? base
   const scopeNames = Object.keys(input.policies.scopes)
   const defaultScope = input.policies.defaultScope ?? (scopeNames[0] as string)
   if (!scopeNames.includes(defaultScope)) {
@@ -151,7 +156,7 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
       audience: auth.audience ?? 'ossvend-app',
       accessTokenTtlSec: auth.accessTokenTtlSec ?? 900,
       clockToleranceSec: auth.clockToleranceSec ?? 30,
-      usersFile: resolve(base, auth.usersFile ?? '.data/users.json'),
+      usersFile: resolve(dataBase, auth.usersFile ?? '.data/users.json'),
       scryptLog2N: auth.scryptLog2N ?? 17,
       loginThrottle: { perUserFailures: 5, perIpFailures: 20, windowSec: 900, ...auth.loginThrottle },
       demoUsers: auth.demoUsers ?? [],
@@ -211,7 +216,7 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
       bucketAcl: input.sandbox?.bucketAcl ?? 'private',
       ...(input.sandbox?.referer ? { referer: resolve(base, input.sandbox.referer) } : {}),
       stsRateLimitPerSecond: input.sandbox?.stsRateLimitPerSecond ?? 100,
-      dataDir: resolve(base, input.sandbox?.dataDir ?? '.data/sandbox'),
+      dataDir: resolve(dataBase, input.sandbox?.dataDir ?? '.data/sandbox'),
     },
     store: {
       ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : input.store?.redisUrl ? { redisUrl: input.store.redisUrl } : {}),

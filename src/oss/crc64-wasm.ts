@@ -40,7 +40,8 @@ function sleb(value: number): number[] {
 
 const vector = (items: number[][]) => [...uleb(items.length), ...items.flat()]
 const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body]
-const name = (text: string) => [...uleb(text.length), ...Buffer.from(text, 'latin1')]
+// ASCII names; no Buffer, as browsers load this module too (the upload page checks CRCs with it).
+const name = (text: string) => [...uleb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))]
 
 const I32 = 0x7f
 const I64 = 0x7e

@@ -19,6 +19,8 @@ export interface RenderedPolicy {
   /** sha256 of the key-sorted JSON: equal policies give equal hashes (cache keys, audit). */
   readonly hash: string
   readonly probe: ProbeReport
+  /** What it was rendered with (user, bucket, account): a simulator of it assumes the same. */
+  readonly values: TemplateValues
 }
 
 /**
@@ -40,5 +42,5 @@ export function renderSessionPolicy(template: PolicyTemplate, values: TemplateVa
   const probe = probeSessionPolicy(policy, { ...values, prefix })
   if (probe.violations.length > 0) throw new PolicyProbeFailedError(probe.violations)
   const hash = createHash('sha256').update(stableStringify(document)).digest('hex')
-  return { policy, text, size: text.length, prefix, hash, probe }
+  return { policy, text, size: text.length, prefix, hash, probe, values: { user: values.user, bucket: values.bucket, account: values.account } }
 }

@@ -1,18 +1,34 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { Router } from 'express'
 import type { AppDeps } from '../deps.js'
 
-// Resolved from the package root, so the same paths work from src/ (tests) and dist/ (npm start).
-const ROOT = new URL('../../../', import.meta.url)
-const ASSETS: Readonly<Record<string, { file: URL; type: string }>> = {
-  'app.js': { file: new URL('src/web/assets/app.js', ROOT), type: 'text/javascript; charset=utf-8' },
-  'app.css': { file: new URL('src/web/assets/app.css', ROOT), type: 'text/css; charset=utf-8' },
+// src/web/assets in a checkout, dist/web/assets in the package (the build copies them there,
+// with ali-oss's browser bundle, so an installed server needs neither src/ nor ali-oss).
+const HERE = new URL('../../', import.meta.url)
+const ASSET_DIR = new URL('web/assets/', HERE)
+const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
+  'app.js': { file: fileURLToPath(new URL('app.js', ASSET_DIR)), type: 'text/javascript; charset=utf-8' },
+  'app.css': { file: fileURLToPath(new URL('app.css', ASSET_DIR)), type: 'text/css; charset=utf-8' },
   // The same CRC-64 code the server uses, built to plain ESM: the page checks uploads with it.
-  'crc64.js': { file: new URL('dist/oss/crc64.js', ROOT), type: 'text/javascript; charset=utf-8' },
-  // crc64.js imports it (slicing by 16 in WebAssembly).
-  'crc64-wasm.js': { file: new URL('dist/oss/crc64-wasm.js', ROOT), type: 'text/javascript; charset=utf-8' },
-  'aliyun-oss-sdk.min.js': { file: new URL('node_modules/ali-oss/dist/aliyun-oss-sdk.min.js', ROOT), type: 'text/javascript; charset=utf-8' },
+  'crc64.js': { file: firstExisting([new URL('oss/crc64.js', HERE), new URL('../dist/oss/crc64.js', HERE)]), type: 'text/javascript; charset=utf-8' },
+  // crc64.js imports it (relative to /assets/).
+  'crc64-wasm.js': { file: firstExisting([new URL('oss/crc64-wasm.js', HERE), new URL('../dist/oss/crc64-wasm.js', HERE)]), type: 'text/javascript; charset=utf-8' },
+  'aliyun-oss-sdk.min.js': { file: firstExisting([new URL('aliyun-oss-sdk.min.js', ASSET_DIR), 'ali-oss/dist/aliyun-oss-sdk.min.js']), type: 'text/javascript; charset=utf-8' },
+}
+
+/** The first candidate that exists: a file URL, or a module path resolved from here (a checkout's devDependency). */
+function firstExisting(candidates: readonly (URL | string)[]): string {
+  const paths = candidates.map((c) => {
+    if (c instanceof URL) return fileURLToPath(c)
+    try {
+      return createRequire(import.meta.url).resolve(c)
+    } catch {
+      return undefined
+    }
+  })
+  return paths.find((p): p is string => p !== undefined && existsSync(p)) ?? (paths.find((p) => p !== undefined) as string)
 }
 
 const escapeAttribute = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -22,7 +38,7 @@ const escapeAttribute = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c
  * scripts and styles from this server only, and connections to this server and the OSS endpoint.
  */
 export function webRoutes(deps: AppDeps, router: Router): void {
-  const template = readFileSync(new URL('src/web/assets/index.html', ROOT), 'utf8')
+  const template = readFileSync(new URL('index.html', ASSET_DIR), 'utf8')
   const ossOrigin = new URL(deps.ossSigningEndpoint.url)
   const ossSources = deps.ossSigningEndpoint.style === 'path' ? ossOrigin.origin : `${ossOrigin.protocol}//*.${ossOrigin.host}`
   const csp = [
@@ -56,6 +72,6 @@ export function webRoutes(deps: AppDeps, router: Router): void {
     }
     res.setHeader('Content-Type', asset.type)
     res.setHeader('Cache-Control', 'no-cache')
-    res.sendFile(fileURLToPath(asset.file))
+    res.sendFile(asset.file)
   })
 }

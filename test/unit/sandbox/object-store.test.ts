@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto'
 import { mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
+import { crc64 } from '../../../src/oss/crc64.js'
 import { ObjectStore } from '../../../src/sandbox/object-store.js'
 
 const now = new Date('2026-11-25T10:00:00Z')
@@ -58,5 +60,53 @@ describe('ObjectStore', () => {
     const page = store.list('bkt', { maxKeys: 2 })
     expect(page).toMatchObject({ isTruncated: true, nextMarker: 'a/2' })
     expect(store.list('bkt', { marker: 'a/2' }).objects.map((o) => o.key)).toEqual(['a/sub/3', 'b/4'])
+  })
+
+  it('stores a body of many chunks (several write batches) byte for byte, with its MD5 and CRC-64', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ossvend-store-'))
+    const store = new ObjectStore(root)
+    await store.init(['bkt'])
+    const chunks = Array.from({ length: 50 }, (_, i) => Buffer.alloc(40_000 + i, i))
+    const whole = Buffer.concat(chunks)
+    const meta = await store.put('bkt', 'big', Readable.from(chunks), { contentType: 'application/octet-stream', now })
+    expect(meta.size).toBe(whole.length)
+    expect(meta.etag).toBe(`"${createHash('md5').update(whole).digest('hex').toUpperCase()}"`)
+    expect(meta.crc64).toBe(crc64(whole).toString(10))
+    const read: Buffer[] = []
+    for await (const chunk of store.read('bkt', meta)) read.push(chunk as Buffer)
+    expect(Buffer.concat(read).equals(whole)).toBe(true)
+    const ranged: Buffer[] = []
+    for await (const chunk of store.read('bkt', meta, { start: 1_000_000, end: 1_500_000 })) ranged.push(chunk as Buffer)
+    expect(Buffer.concat(ranged).equals(whole.subarray(1_000_000, 1_500_001))).toBe(true)
+    await expect(store.put('bkt', 'big2', Readable.from(chunks), { contentType: 'text/plain', now, maxBytes: 1_500_000 })).rejects.toMatchObject({ ossCode: 'EntityTooLarge' })
+    expect(store.head('bkt', 'big2')).toBeUndefined()
+    expect(readdirSync(join(root, 'tmp'))).toEqual([])
+  })
+
+  it('completes a 12-part upload into the right bytes without a listener warning', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ossvend-store-'))
+    const store = new ObjectStore(root)
+    await store.init(['bkt'])
+    const warnings: string[] = []
+    const onWarning = (w: Error) => warnings.push(w.name)
+    process.on('warning', onWarning)
+    try {
+      const id = await store.initiateMultipart('bkt', 'parts.bin', { contentType: 'application/octet-stream', now })
+      const parts = Array.from({ length: 12 }, (_, i) => Buffer.alloc(100_000 + i, i + 1))
+      const listed = []
+      for (const [i, part] of parts.entries()) listed.push({ partNumber: i + 1, etag: (await store.uploadPart(id, i + 1, Readable.from([part]))).etag })
+      const meta = await store.completeMultipart(id, listed, now)
+      const whole = Buffer.concat(parts)
+      expect(meta.size).toBe(whole.length)
+      expect(meta.crc64).toBe(crc64(whole).toString(10))
+      expect(meta.etag).toMatch(/-12"$/)
+      const read: Buffer[] = []
+      for await (const chunk of store.read('bkt', meta)) read.push(chunk as Buffer)
+      expect(Buffer.concat(read).equals(whole)).toBe(true)
+      await new Promise((r) => setImmediate(r))
+      expect(warnings).not.toContain('MaxListenersExceededWarning')
+    } finally {
+      process.off('warning', onWarning)
+    }
   })
 })

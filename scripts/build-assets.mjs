@@ -1,0 +1,16 @@
+// Completes `npm run build` after tsc: the upload page's assets go next to the compiled server
+// (dist/web/assets), with ali-oss's browser bundle copied in, so the package needs neither src/
+// nor ali-oss at run time; and the CLI entry becomes executable for `npx ossvend`.
+import { chmodSync, copyFileSync, mkdirSync, readdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const from = join(root, 'src', 'web', 'assets')
+const to = join(root, 'dist', 'web', 'assets')
+mkdirSync(to, { recursive: true })
+for (const name of readdirSync(from)) copyFileSync(join(from, name), join(to, name))
+const bundle = createRequire(join(root, 'package.json')).resolve('ali-oss/dist/aliyun-oss-sdk.min.js')
+copyFileSync(bundle, join(to, 'aliyun-oss-sdk.min.js'))
+chmodSync(join(root, 'dist', 'cli', 'bin.js'), 0o755)
