@@ -77,9 +77,9 @@ export async function run_() {
     const rows = [
       ['(a) bare express hello JSON', `${ok(a).toFixed(0)} req/s`, `p99 ${a.latency.p99} ms`],
       ["(a') bare express, ossvend's response", `${ok(a2).toFixed(0)} req/s`, `p99 ${a2.latency.p99} ms: the same ${Object.keys(sampleHeaders).length} headers and body, no work`],
-      ['(b) ossvend /v1/sts, warm cache', `${ok(b).toFixed(0)} req/s`, `p99 ${b.latency.p99} ms; ${(ok(b) / ok(a)).toFixed(2)} x (a) (target >= 0.8, p99 <= 15 ms); ${(ok(b) / ok(a2)).toFixed(2)} x (a')`],
+      ['(b) ossvend /v1/sts, warm cache', `${ok(b).toFixed(0)} req/s`, `p99 ${b.latency.p99} ms (target <= 12); ${(ok(b) / ok(a)).toFixed(2)} x (a); ${(ok(b) / ok(a2)).toFixed(2)} x (a') (target >= 0.9)`],
       ['(c) naive sample server, STS 100/s', `${ok(c).toFixed(0)} ok/s`, `${c.non2xx} refused of ${c.requests.total}`],
-      ['(d) ossvend, 1000 users, cold start', `${coldSeconds.toFixed(1)} s`, `${cold['2xx']} of ${many.length} served first time; ${(cold['2xx'] / coldSeconds).toFixed(0)} ok/s (STS allows 100 calls/s)`],
+      ['(d) ossvend, 1000 users, cold start', `${coldSeconds.toFixed(1)} s`, `${cold['2xx']} of ${many.length} served first time; ${(cold['2xx'] / coldSeconds).toFixed(0)} ok/s (STS allows 100 calls/s; target <= 10.2 s)`],
       ['(d) ossvend, 1000 users, steady', `${ok(d).toFixed(0)} ok/s`, `${(ok(d) / Math.max(1, ok(c))).toFixed(0)} x (c) (target >= 50); ${d.non2xx} non-2xx`],
     ]
     const figures = {

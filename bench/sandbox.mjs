@@ -10,6 +10,7 @@ import { startProcess, writeBenchConfig } from './measure.mjs'
 const require = createRequire(import.meta.url)
 const OSS = require('ali-oss')
 const COUNT = Number(process.env.BENCH_SANDBOX_OBJECTS ?? 64)
+const ROUNDS = Number(process.env.BENCH_SANDBOX_ROUNDS ?? 2)
 const CONCURRENCY = 8
 const SIZE = 1024 * 1024
 
@@ -41,12 +42,21 @@ export async function run() {
     const body = Buffer.alloc(SIZE, 7)
     const sandboxClient = client(ossUrl, true)
     const plainClient = client(plain.match[1], false)
+    // The two servers take turns, ROUNDS times, and each keeps its best round: on a shared
+    // machine, load that comes and goes then falls on both rather than on whichever ran last.
     const results = {}
-    for (const [name, c] of [['sandbox', sandboxClient], ['plain', plainClient]]) {
-      await timed(8, (i) => c.put(`bench/warm-${i}`, body))
-      const put = await timed(COUNT, (i) => c.put(`bench/obj-${i}`, body))
-      const get = await timed(COUNT, (i) => c.get(`bench/obj-${i}`))
-      results[name] = { put, get }
+    const best = (a, b) => (a === undefined || b.mbps > a.mbps ? b : a)
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, c] of [['sandbox', sandboxClient], ['plain', plainClient]]) {
+        if (round === 0) {
+          // Both code paths compiled and both servers past their first requests before timing.
+          await timed(24, (i) => c.put(`bench/warm-${i}`, body))
+          await timed(24, (i) => c.get(`bench/warm-${i}`))
+        }
+        const put = await timed(COUNT, (i) => c.put(`bench/obj-${i}`, body))
+        const get = await timed(COUNT, (i) => c.get(`bench/obj-${i}`))
+        results[name] = { put: best(results[name]?.put, put), get: best(results[name]?.get, get) }
+      }
     }
     const stats = await (await fetch(`${ossUrl}/__sandbox/stats`)).json()
     const authShare = stats.authNs / stats.totalNs
@@ -56,14 +66,15 @@ export async function run() {
     return {
       name: 'sandbox',
       rows: [
-        ['sandbox PutObject 1 MiB (ali-oss, 8 at once)', `${s.put.mbps.toFixed(0)} MB/s, ${s.put.rps.toFixed(0)} req/s`, `${(s.put.mbps / p.put.mbps).toFixed(2)} x a plain server that only stores bytes (${p.put.mbps.toFixed(0)} MB/s)`],
-        ['sandbox GetObject 1 MiB (ali-oss, 8 at once)', `${s.get.mbps.toFixed(0)} MB/s, ${s.get.rps.toFixed(0)} req/s`, `${(s.get.mbps / p.get.mbps).toFixed(2)} x the plain server (${p.get.mbps.toFixed(0)} MB/s)`],
+        ['sandbox PutObject 1 MiB (ali-oss, 8 at once)', `${s.put.mbps.toFixed(0)} MB/s, ${s.put.rps.toFixed(0)} req/s`, `${(s.put.mbps / p.put.mbps).toFixed(2)} x a plain server that only stores bytes (${p.put.mbps.toFixed(0)} MB/s; target >= 0.8)`],
+        ['sandbox GetObject 1 MiB (ali-oss, 8 at once)', `${s.get.mbps.toFixed(0)} MB/s, ${s.get.rps.toFixed(0)} req/s`, `${(s.get.mbps / p.get.mbps).toFixed(2)} x the plain server (${p.get.mbps.toFixed(0)} MB/s; target >= 0.9)`],
         ['time in signature checks', `${(authShare * 100).toFixed(2)} %`, `${(stats.authNs / stats.requests / 1000).toFixed(1)} us per request`],
         ['time in the policy engine', `${(policyShare * 100).toFixed(2)} %`, `${(stats.policyNs / stats.requests / 1000).toFixed(1)} us per request`],
       ],
       figures: {
         putMBps: Math.round(s.put.mbps), putRps: Math.round(s.put.rps), getMBps: Math.round(s.get.mbps), getRps: Math.round(s.get.rps),
         plainPutMBps: Math.round(p.put.mbps), plainGetMBps: Math.round(p.get.mbps),
+        putOverPlain: Number((s.put.mbps / p.put.mbps).toFixed(2)), getOverPlain: Number((s.get.mbps / p.get.mbps).toFixed(2)),
         authShare: Number(authShare.toFixed(4)), policyShare: Number(policyShare.toFixed(4)),
         authUsPerRequest: Number((stats.authNs / stats.requests / 1000).toFixed(1)), policyUsPerRequest: Number((stats.policyNs / stats.requests / 1000).toFixed(1)),
       },

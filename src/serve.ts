@@ -8,7 +8,8 @@ import { createIdentity } from './compose/identity.js'
 import { startSandbox, type RunningSandbox } from './compose/sandbox.js'
 import { loadServerSecret } from './compose/secret.js'
 import { createStateStore, type StateStore } from './compose/state-store.js'
-import { createStsClient, isSandbox, requireCloudCredentials } from './compose/sts-client.js'
+import { createStsClient, credentialsFromEnv, isSandbox, requireCloudCredentials } from './compose/sts-client.js'
+import { createServerObjectHead } from './compose/object-head.js'
 import { createVending } from './compose/vendor.js'
 import { loadScopes } from './grant/scopes.js'
 import { createApp } from './http/app.js'
@@ -91,7 +92,14 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
     if (sandbox) opened.push(sandbox)
     const identity = await createIdentity({ config, secret, clock, sandbox: sandboxMode, logger, state })
     const sts = options.stsClient ?? createStsClient({ config, env, ...(options.legacyCredentials ? { legacyCredentials: options.legacyCredentials } : {}), ...(sandbox ? { sandbox } : {}) })
-    const deps = wire({ config, logger, clock, now, secret, scopes, rolePolicies, state, sandbox, identity, sts, publicUrl: ownPublicUrl })
+    const headObject = createServerObjectHead({
+      config,
+      sandbox: sandbox ? { ossUrl: sandbox.oss.url, root: sandbox.root } : undefined,
+      sandboxMode,
+      credentials: credentialsFromEnv(env) ?? options.legacyCredentials,
+      now: clock,
+    })
+    const deps = { ...wire({ config, logger, clock, now, secret, scopes, rolePolicies, state, sandbox, identity, sts, publicUrl: ownPublicUrl }), ...(headObject ? { headObject } : {}) }
     return {
       deps,
       ...(sandbox ? { sandboxSts: sandbox.sts, sandboxOss: sandbox.oss } : {}),

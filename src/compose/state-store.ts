@@ -50,5 +50,5 @@ export interface StateStoreOptions {
 export async function createStateStore(options: StateStoreOptions): Promise<StateStore> {
   const { redisUrl } = options.config.store
   if (redisUrl) return createRedisState({ ...options, redisUrl })
-  return createMemoryState({ userRequestsPerMinute: options.config.server.userRequestsPerMinute, now: options.now })
+  return createMemoryState({ userRequestsPerMinute: options.config.server.userRequestsPerMinute, now: options.now, dataDir: options.config.store.dataDir })
 }

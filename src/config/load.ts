@@ -6,6 +6,7 @@ import { parseJsonText } from '../lib/parse-json.js'
 import { normaliseProviders } from './providers.js'
 import { CONFIG_SCHEMA, LEGACY_CONFIG_SCHEMA } from './schema.js'
 import { trustProxyIssues } from './trust-proxy.js'
+import { DEFAULT_PROCESS_OPERATIONS } from '../oss/process-param.js'
 import type { Config, LegacyCredentials } from './types.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -209,6 +210,7 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
       ...(input.sign?.serverSideEncryption ? { serverSideEncryption: input.sign.serverSideEncryption } : {}),
       callback: input.sign?.callback ?? true,
       multipartThresholdBytes: input.sign?.multipartThresholdBytes ?? 8 * 1024 * 1024,
+      processOperations: input.sign?.processOperations ?? [...DEFAULT_PROCESS_OPERATIONS],
     },
     sandbox: {
       stsPort: input.sandbox?.stsPort ?? 0,
@@ -221,6 +223,7 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
     store: {
       ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : input.store?.redisUrl ? { redisUrl: input.store.redisUrl } : {}),
       keyPrefix: input.store?.keyPrefix ?? 'ossvend:',
+      dataDir: resolve(base, input.store?.dataDir ?? '.data'),
     },
     policies: {
       scopes: Object.fromEntries(Object.entries(input.policies.scopes).map(([k, v]) => [k, resolve(base, v)])),

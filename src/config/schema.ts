@@ -171,6 +171,7 @@ export const CONFIG_SCHEMA = {
           properties: { algorithm: { enum: ['AES256', 'KMS'] }, keyId: { type: 'string', minLength: 1 } },
         },
         callback: { type: 'boolean' },
+        processOperations: { type: 'array', maxItems: 64, items: { type: 'string', pattern: '^((image|video|doc|style)/)?[a-z][a-z0-9-]{0,31}$' } },
         multipartThresholdBytes: { type: 'integer', minimum: 102400 },
       },
     },
@@ -192,6 +193,7 @@ export const CONFIG_SCHEMA = {
       properties: {
         redisUrl: { type: 'string', pattern: '^rediss?://' },
         keyPrefix: { type: 'string', pattern: '^[A-Za-z0-9:_-]{1,64}$' },
+        dataDir: { type: 'string', minLength: 1 },
       },
     },
     policies: {

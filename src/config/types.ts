@@ -132,6 +132,8 @@ export interface Config {
     readonly callback: boolean
     /** The upload page sends files at least this large in parts, with STS credentials. */
     readonly multipartThresholdBytes: number
+    /** `x-oss-process` operations a signed GET may carry (`resize`, or qualified `video/snapshot`). */
+    readonly processOperations: readonly string[]
   }
   readonly sandbox: {
     readonly stsPort: number
@@ -147,6 +149,8 @@ export interface Config {
     /** From REDIS_URL or config.json; may hold a password, so it is never logged. */
     readonly redisUrl?: string
     readonly keyPrefix: string
+    /** Without Redis: where state that must outlive a restart is kept (used callback tickets). */
+    readonly dataDir: string
   }
   readonly policies: {
     /** Scope name to absolute template path. */

@@ -17,6 +17,7 @@ import type { Metrics } from './metrics.js'
 import type { UploadLog } from '../grant/uploads.js'
 import type { OssEndpoint } from '../oss/endpoint.js'
 import type { PublicKeyUrlRules } from '../oss/callback.js'
+import type { HeadObject } from '../compose/object-head.js'
 
 /** What the server knows about its own health, for /readyz. */
 export interface HealthState {
@@ -72,4 +73,9 @@ export interface AppDeps {
   readonly ticketSecret: Buffer
   readonly fetchCallbackKey: (url: URL) => Promise<string | undefined>
   readonly callbackKeyRules: PublicKeyUrlRules
+  /**
+   * HeadObject with the server's own credentials, to confirm an upload callback against the object
+   * itself; absent when the server has no OSS to ask (callbacks are then refused with 503).
+   */
+  readonly headObject?: HeadObject
 }

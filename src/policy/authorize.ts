@@ -1,5 +1,5 @@
 import { evaluatePolicySet, type PrincipalInfo } from './evaluate.js'
-import { prepareRequest, type AuthorizationRequest } from './request.js'
+import { lowerAction, prepareRequest, type AuthorizationRequest } from './request.js'
 import type { Decision, DecisionLayer, DecisionReason, DecisionValue, LayerTrace, StatementTrace } from './trace.js'
 import type { Policy } from './types.js'
 
@@ -16,7 +16,7 @@ const ACL_WRITE = new Set([
 
 /** What a public ACL would have to grant for this action: public-read covers reads only. */
 export function aclAccessFor(action: string): AclAccess {
-  const lower = action.toLowerCase()
+  const lower = lowerAction(action)
   return ACL_READ.has(lower) ? 'read' : ACL_WRITE.has(lower) ? 'write' : 'none'
 }
 
@@ -104,11 +104,18 @@ function decide(
   reason: DecisionReason,
   layers: LayerTrace[],
 ): Decision {
-  const deciding = layers.find((l) => l.layer === layer)
-  const wanted = decision === 'ExplicitDeny' ? 'Deny' : 'Allow'
-  const matched: StatementTrace[] =
-    decision === 'ImplicitDeny' || !deciding
-      ? []
-      : deciding.statements.filter((s) => s.matched && s.effect === wanted)
+  // Hot path (every decision): plain loops, no closures.
+  const matched: StatementTrace[] = []
+  if (decision !== 'ImplicitDeny') {
+    let deciding: LayerTrace | undefined
+    for (const l of layers) {
+      if (l.layer === layer) {
+        deciding = l
+        break
+      }
+    }
+    const wanted = decision === 'ExplicitDeny' ? 'Deny' : 'Allow'
+    if (deciding) for (const s of deciding.statements) if (s.matched && s.effect === wanted) matched.push(s)
+  }
   return { decision, layer, reason, matched, layers }
 }

@@ -22,6 +22,21 @@ export interface PreparedRequest {
 
 const NO_CONTEXT: ReadonlyMap<string, readonly string[]> = new Map()
 
+// Actions come from a small vocabulary: remember their lower-case forms (bounded, as simulate
+// requests may name anything) rather than allocate one on every decision.
+const lowerActions = new Map<string, string>()
+const MAX_LOWER_ACTIONS = 512
+
+/** `action.toLowerCase()`, remembered for the next decision. */
+export function lowerAction(action: string): string {
+  let lower = lowerActions.get(action)
+  if (lower === undefined) {
+    lower = action.toLowerCase()
+    if (lowerActions.size < MAX_LOWER_ACTIONS) lowerActions.set(action, lower)
+  }
+  return lower
+}
+
 export function prepareRequest(request: AuthorizationRequest): PreparedRequest {
   let context = NO_CONTEXT
   if (request.context) {
@@ -35,7 +50,7 @@ export function prepareRequest(request: AuthorizationRequest): PreparedRequest {
   }
   return {
     action: request.action,
-    actionLower: request.action.toLowerCase(),
+    actionLower: lowerAction(request.action),
     resource: request.resource,
     resourceName: splitResourceName(request.resource),
     context,

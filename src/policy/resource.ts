@@ -13,20 +13,20 @@ export interface ResourceName {
 }
 
 export function splitResourceName(arn: string): ResourceName | undefined {
-  const parts: string[] = []
-  let from = 0
-  for (let n = 0; n < 4; n++) {
-    const colon = arn.indexOf(':', from)
-    if (colon < 0) return undefined
-    parts.push(arn.slice(from, colon))
-    from = colon + 1
-  }
-  if (parts[0] !== 'acs') return undefined
+  // Hot path (every decision): the four colons by index, no intermediate array.
+  const first = arn.indexOf(':')
+  if (first !== 3 || !arn.startsWith('acs')) return undefined
+  const second = arn.indexOf(':', first + 1)
+  if (second < 0) return undefined
+  const third = arn.indexOf(':', second + 1)
+  if (third < 0) return undefined
+  const fourth = arn.indexOf(':', third + 1)
+  if (fourth < 0) return undefined
   return {
-    service: parts[1] as string,
-    region: parts[2] as string,
-    account: parts[3] as string,
-    relative: arn.slice(from),
+    service: arn.slice(first + 1, second),
+    region: arn.slice(second + 1, third),
+    account: arn.slice(third + 1, fourth),
+    relative: arn.slice(fourth + 1),
   }
 }
 

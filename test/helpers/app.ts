@@ -54,7 +54,7 @@ export async function buildTestApp(patch: ConfigPatch = {}, env: Record<string, 
     sts: { ...base.sts, ...patch.sts },
     sign: { ...base.sign, ...patch.sign },
     sandbox: { ...base.sandbox, dataDir: join(dir, 'sandbox'), ...patch.sandbox },
-    store: { ...base.store, ...patch.store },
+    store: { ...base.store, dataDir: join(dir, 'data'), ...patch.store },
   } as Config
   let offset = 0
   const clock = () => new Date(Date.now() + offset)

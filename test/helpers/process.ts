@@ -26,6 +26,7 @@ export function writeTestConfig(patch: Record<string, unknown> = {}): string {
     mode: 'sandbox',
     auth: { ...base.auth, scryptLog2N: 10, usersFile: join(dir, 'users.json') },
     sandbox: { ...base.sandbox, dataDir: join(dir, 'sandbox') },
+    store: { ...(base.store as object), dataDir: join(dir, 'data') },
     policies: {
       ...policies,
       scopes: Object.fromEntries(Object.entries(policies.scopes).map(([k, v]) => [k, join(ROOT, v)])),

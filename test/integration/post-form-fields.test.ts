@@ -68,4 +68,16 @@ describe('a signed form carries only what the policy names', () => {
     }
     expect(await exists('alice/extra/x.txt')).toBe(false)
   })
+
+  for (const version of ['v4', 'v1'] as const) {
+    it(`${version}: a signed PUT URL refuses an added x-oss-object-acl header (x-oss-* headers are signed)`, async () => {
+      const res = await request(t.app).post('/v1/sign/url').set('authorization', `Bearer ${token}`).send({ key: `alice/put-${version}.txt`, method: 'PUT', contentType: 'text/plain', version }).expect(200)
+      rememberSecrets(new URL(res.body.url).searchParams.get('x-oss-security-token') ?? new URL(res.body.url).searchParams.get('security-token') ?? undefined)
+      const put = (extra: Record<string, string>) => fetch(res.body.url, { method: 'PUT', headers: { ...res.body.headers, ...extra }, body: 'hi' })
+      const refused = await put({ 'x-oss-object-acl': 'public-read-write' })
+      expect(refused.status).toBe(403)
+      expect(await exists(`alice/put-${version}.txt`)).toBe(false)
+      expect((await put({})).status).toBe(200)
+    })
+  }
 })

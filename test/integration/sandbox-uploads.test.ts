@@ -47,7 +47,7 @@ async function postForm(form: { host: string; fields: { name: string; value: str
 beforeAll(async () => {
   const base = await loadConfig({ path: join(ROOT, 'config.json'), env: {} })
   const dir = mkdtempSync(join(tmpdir(), 'ossvend-uploads-'))
-  const config = { ...base, mode: 'sandbox', server: { ...base.server, port: 0 }, auth: { ...base.auth, scryptLog2N: 10, usersFile: join(dir, 'users.json') }, sandbox: { ...base.sandbox, dataDir: join(dir, 'sandbox') } } as Config
+  const config = { ...base, mode: 'sandbox', server: { ...base.server, port: 0 }, auth: { ...base.auth, scryptLog2N: 10, usersFile: join(dir, 'users.json') }, sandbox: { ...base.sandbox, dataDir: join(dir, 'sandbox') }, store: { ...base.store, dataDir: join(dir, 'data') } } as Config
   server = await startServer({ config, env: { OSSVEND_JWT_SECRET: 'uploads-test-secret-uploads-test-secret' }, logger: createLogger(captureStream(), 'debug'), clock: () => new Date(Date.now() + offset) })
   token = (await api('/v1/login', { json: DEMO.alice, headers: {} })).body.accessToken as string
   rememberSecrets(token, DEMO.alice.password)

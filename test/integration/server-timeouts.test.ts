@@ -15,7 +15,7 @@ let server: RunningServer
 beforeAll(async () => {
   const base = await loadConfig({ path: join(ROOT, 'config.json'), env: {} })
   const dir = mkdtempSync(join(tmpdir(), 'ossvend-timeouts-'))
-  const config = { ...base, mode: 'sandbox', server: { ...base.server, port: 0 }, auth: { ...base.auth, scryptLog2N: 10, usersFile: join(dir, 'users.json') }, sandbox: { ...base.sandbox, dataDir: join(dir, 'sandbox') } } as Config
+  const config = { ...base, mode: 'sandbox', server: { ...base.server, port: 0 }, auth: { ...base.auth, scryptLog2N: 10, usersFile: join(dir, 'users.json') }, sandbox: { ...base.sandbox, dataDir: join(dir, 'sandbox') }, store: { ...base.store, dataDir: join(dir, 'data') } } as Config
   server = await startServer({ config, env: {}, logger: createLogger(captureStream(), 'warn') })
 })
 afterAll(() => server.close())

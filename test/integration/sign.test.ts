@@ -123,6 +123,32 @@ describe('POST /v1/sign/url', () => {
   })
 })
 
+describe('POST /v1/sign/url with process', () => {
+  const ref = (key: string) => Buffer.from(key).toString('base64url')
+
+  it('signs only the image operations the configuration lists', async () => {
+    const ok = await signUrl(alice, { key: 'alice/p.jpg', method: 'GET', process: 'image/resize,w_100/quality,q_80' }).expect(200)
+    expect(new URL(ok.body.url).searchParams.get('x-oss-process')).toBe('image/resize,w_100/quality,q_80')
+    const refused = await signUrl(alice, { key: 'alice/p.jpg', method: 'GET', process: 'image/blur,r_3,s_2' }).expect(400)
+    expect(refused.body.errors[0]).toMatchObject({ pointer: '/process', code: 'sign.process' })
+  })
+
+  it('never signs a watermark naming another user\'s object, even where watermarks are allowed', async () => {
+    const res = await signUrl(alice, { key: 'alice/p.jpg', method: 'GET', process: `image/watermark,image_${ref('bob/x')}` }).expect(400)
+    expect(res.body.errors[0]).toMatchObject({ pointer: '/process', code: 'sign.process' })
+    const marked = await buildTestApp({ sign: { processOperations: ['resize', 'watermark'] } })
+    try {
+      const token = (await request(marked.app).post('/v1/login').send(DEMO.alice)).body.accessToken
+      const sign = (process: string) => request(marked.app).post('/v1/sign/url').set('authorization', `Bearer ${token}`).send({ key: 'alice/p.jpg', method: 'GET', process })
+      await sign(`image/watermark,image_${ref('alice/logo.png')}`).expect(200)
+      expect((await sign(`image/watermark,image_${ref('bob/x')}`).expect(400)).body.errors[0].code).toBe('sign.process')
+      await sign(`image/watermark,image_${ref('alice/../bob/x')}`).expect(400)
+    } finally {
+      await marked.close()
+    }
+  })
+})
+
 describe('POST /v1/sign/post', () => {
   it('gives a V4 form for a directory under the prefix, fields in send order, verifiable', async () => {
     const res = await signPost(alice, { dir: 'photos/', maxSize: 1024, contentTypes: ['image/png'] }).expect(200)

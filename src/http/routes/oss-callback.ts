@@ -1,6 +1,7 @@
 import express, { type Router } from 'express'
-import { CallbackReplayedError, CallbackUnverifiedError } from '../../errors.js'
+import { CallbackReplayedError, CallbackUnverifiedError, RequestInvalidError, StoreUnavailableError, type Issue } from '../../errors.js'
 import { readTicket } from '../../grant/upload-ticket.js'
+import { UPLOAD_FIELD_MAX_BYTES } from '../../grant/uploads.js'
 import { verifyCallback } from '../../oss/callback.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
 import { limitPerUser } from '../user-rate-limit.js'
@@ -8,10 +9,23 @@ import type { AppDeps } from '../deps.js'
 
 const MAX_CALLBACK_BYTES = 64 * 1024
 
+/** Byte bounds of the callback body's fields that ossvend reads; other fields are ignored. */
+const FIELD_MAX_BYTES: Readonly<Record<string, number>> = {
+  object: UPLOAD_FIELD_MAX_BYTES.key,
+  size: 16,
+  etag: UPLOAD_FIELD_MAX_BYTES.etag,
+  crc64: UPLOAD_FIELD_MAX_BYTES.crc64,
+  mimeType: UPLOAD_FIELD_MAX_BYTES.mimeType,
+  bucket: 63,
+  ticket: 2048,
+}
+
 /**
  * POST /v1/oss/callback: OSS's call after an upload. Nothing is recorded before the RSA signature
  * (over the raw body), the key URL's host, and the server's own ticket inside the signed callback
- * body are all verified; the same upload reported twice is refused. OSS expects JSON 200.
+ * body are all verified, and the object itself, read with the server's credentials, has the size
+ * and ETag the callback reports: a user may write the callback body (PutObject's x-oss-callback),
+ * so the body is a claim, never the fact. A ticket records one upload. OSS expects JSON 200.
  * GET /v1/uploads: the caller's verified uploads.
  */
 export function callbackRoutes(deps: AppDeps, router: Router): void {
@@ -30,22 +44,35 @@ export function callbackRoutes(deps: AppDeps, router: Router): void {
     if (!verdict.ok) throw new CallbackUnverifiedError(verdict.reason)
 
     const fields = parseBody(body, header('content-type'))
+    const issues: Issue[] = Object.entries(FIELD_MAX_BYTES)
+      .filter(([name, max]) => Buffer.byteLength(fields[name] ?? '') > max)
+      .map(([name, max]) => ({ pointer: `/${name}`, code: 'callback.field-too-long', message: `${name} may have at most ${max} bytes` }))
+    if (issues.length > 0) throw new RequestInvalidError(issues)
     const ticket = readTicket(deps.ticketSecret, fields.ticket, Math.floor(deps.clock().getTime() / 1000))
     if (!ticket) throw new CallbackUnverifiedError('ticket')
     const object = fields.object ?? ''
     const objectMatches = ticket.prefix.endsWith('/') ? object.startsWith(ticket.prefix) && object.length > ticket.prefix.length : object === ticket.prefix
     if (!objectMatches) throw new CallbackUnverifiedError('object-outside-ticket')
-    const etag = fields.etag ?? ''
-    // Kept while the ticket is valid (plus clock slack): after that readTicket refuses it anyway.
-    if (!(await deps.uploads.claimTicket(`${ticket.id}\u0000${object}\u0000${etag}`, ticket.expires * 1000 + 60_000))) {
-      throw new CallbackReplayedError('this upload was already recorded')
+
+    if (!deps.headObject) throw new StoreUnavailableError('this server cannot confirm uploads against OSS')
+    const head = await deps.headObject(object).catch((err: unknown) => {
+      throw new StoreUnavailableError('OSS could not be asked about the uploaded object', { cause: err })
+    })
+    if (!head) throw new CallbackUnverifiedError('object-missing')
+    if (String(head.size) !== fields.size || unquoted(head.etag) !== unquoted(fields.etag ?? '')) throw new CallbackUnverifiedError('object-mismatch')
+
+    // One upload per ticket, kept while the ticket is valid (plus clock slack): after that readTicket refuses it anyway.
+    if (!(await deps.uploads.claimTicket(ticket.id, ticket.expires * 1000 + 60_000).catch((err: unknown) => {
+      throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError('the used tickets cannot be kept', { cause: err })
+    }))) {
+      throw new CallbackReplayedError('this ticket already recorded an upload')
     }
     const record = {
       key: object,
-      size: Number(fields.size ?? 0),
-      etag,
-      crc64: fields.crc64 ?? '',
-      mimeType: fields.mimeType ?? '',
+      size: head.size,
+      etag: unquoted(head.etag),
+      crc64: head.crc64,
+      mimeType: head.contentType,
       at: deps.clock().toISOString(),
     }
     await deps.uploads.record(ticket.user, record)
@@ -59,15 +86,31 @@ export function callbackRoutes(deps: AppDeps, router: Router): void {
   })
 }
 
+/** OSS quotes the ETag header and upper-cases its hex; callbacks carry it bare. */
+function unquoted(etag: string): string {
+  return etag.replace(/^"|"$/g, '').toUpperCase()
+}
+
 function parseBody(body: Buffer, contentType: string | undefined): Record<string, string | undefined> {
   const text = body.toString('utf8')
+  const fields: Record<string, string | undefined> = Object.create(null) as Record<string, string | undefined>
   if (contentType?.startsWith('application/json')) {
     try {
-      const json = JSON.parse(text) as Record<string, unknown>
-      return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, v === undefined || v === null ? undefined : String(v)]))
+      const json = JSON.parse(text) as unknown
+      if (json === null || typeof json !== 'object' || Array.isArray(json)) return fields
+      for (const name of Object.keys(FIELD_MAX_BYTES)) {
+        const v = Object.hasOwn(json, name) ? (json as Record<string, unknown>)[name] : undefined
+        if (typeof v === 'string' || typeof v === 'number') fields[name] = String(v)
+      }
     } catch {
-      return {}
+      return fields
     }
+    return fields
   }
-  return Object.fromEntries(new URLSearchParams(text))
+  const params = new URLSearchParams(text)
+  for (const name of Object.keys(FIELD_MAX_BYTES)) {
+    const v = params.get(name)
+    if (v !== null) fields[name] = v
+  }
+  return fields
 }

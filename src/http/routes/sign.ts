@@ -5,6 +5,7 @@ import { checkLeafName, checkObjectKey } from '../../grant/object-key.js'
 import { createTicket } from '../../grant/upload-ticket.js'
 import { encodeCallbackParam } from '../../oss/callback.js'
 import { buildPostFormV1, buildPostFormV4, type PostPolicySpec } from '../../oss/post-policy.js'
+import { checkProcess } from '../../oss/process-param.js'
 import { presignUrlV1 } from '../../oss/sign-v1.js'
 import { MAX_V4_EXPIRES_SEC, presignUrlV4 } from '../../oss/sign-v4.js'
 import { authorizeOperation } from '../../policy/operations.js'
@@ -32,7 +33,7 @@ const SIGN_URL_BODY = {
         ['contentType', 'contentDisposition', 'contentLanguage', 'cacheControl', 'contentEncoding', 'expires'].map((k) => [k, { type: 'string', minLength: 1, maxLength: 256, pattern: '^[ -~]+$' }]),
       ),
     },
-    process: { type: 'string', pattern: '^(image|video|doc)/[A-Za-z0-9_,./-]{1,200}$' },
+    process: { type: 'string', minLength: 1, maxLength: 1024 },
     scope: SCOPE,
     version: { enum: ['v4', 'v1'] },
   },
@@ -90,6 +91,10 @@ export function signRoutes(deps: AppDeps, router: Router): void {
     const principal = principalOf(res)
     const vended = await deps.vendor.vend(principal, body.scope)
     requireAllowed([vended.rendered.policy], OPERATION_FOR_METHOD[body.method], body.key)
+    if (body.process !== undefined) {
+      const check = checkProcess(body.process, config.sign.processOperations, vended.rendered.prefix)
+      if (!check.ok) throw new RequestInvalidError([{ pointer: '/process', code: 'sign.process', message: check.reason }])
+    }
 
     const now = deps.clock()
     const remainingSec = Math.floor((vended.credentials.expiresAt - now.getTime()) / 1000)

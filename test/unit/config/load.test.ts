@@ -28,9 +28,9 @@ describe('config', () => {
   })
 
   it('takes the shared store from REDIS_URL over the file, and refuses a URL that is not redis', () => {
-    expect(parseConfig(valid, '/x/c.json', {}).store).toEqual({ keyPrefix: 'ossvend:' })
+    expect(parseConfig(valid, '/x/c.json', {}).store).toEqual({ keyPrefix: 'ossvend:', dataDir: '/x/.data' })
     const fromFile = parseConfig({ ...valid, store: { redisUrl: 'redis://10.0.0.1:6379', keyPrefix: 'app1:' } }, '/x/c.json', {})
-    expect(fromFile.store).toEqual({ redisUrl: 'redis://10.0.0.1:6379', keyPrefix: 'app1:' })
+    expect(fromFile.store).toEqual({ redisUrl: 'redis://10.0.0.1:6379', keyPrefix: 'app1:', dataDir: '/x/.data' })
     expect(parseConfig(valid, '/x/c.json', { REDIS_URL: 'rediss://:pw@h:6380/2' }).store.redisUrl).toBe('rediss://:pw@h:6380/2')
     expect(() => parseConfig(valid, '/x/c.json', { REDIS_URL: 'http://h' })).toThrow(
       expect.objectContaining({ issues: [expect.objectContaining({ pointer: '/store/redisUrl', code: 'config.redis-url' })] }),
