@@ -1,7 +1,7 @@
 // bench/http: ossvend's /v1/sts against (a) a bare express server, (c) a naive sample-style server
 // that calls AssumeRole on every request; every server in its own process, STS limited to 100/s.
 import autocannon from 'autocannon'
-import { BENCH_AK as AK, BENCH_JWT_SECRET as JWT_SECRET, BENCH_SK as SK, benchToken as token, startProcess, writeBenchConfig } from './measure.mjs'
+import { addBenchUser, BENCH_AK as AK, BENCH_JWT_SECRET as JWT_SECRET, BENCH_SK as SK, benchToken as token, startProcess, writeBenchConfig } from './measure.mjs'
 
 const DURATION = Number(process.env.BENCH_HTTP_SECONDS ?? 8)
 const children = []
@@ -32,14 +32,14 @@ export async function run_() {
   const bare = await start('bench/servers/bare-express.mjs', [], {}, /listening (http:\S+)/)
   const naive = await start('bench/servers/naive-sample.mjs', [], { BENCH_AK: AK, BENCH_SK: SK, BENCH_STS: stsUrl }, /listening (http:\S+)/)
 
-  const configPath = writeBenchConfig((base) => ({
+  const configPath = await addBenchUser(writeBenchConfig((base) => ({
     mode: 'cloud',
     // The per-user limiter still runs on every request; one user hammering at full speed is the
     // point of (b), so the limit is set where no load generator reaches it.
     server: { ...base.server, userRequestsPerMinute: 1_000_000 },
     auth: { ...base.auth, demoUsers: [] },
     sts: { ...base.sts, durationSec: 3600, cacheMaxEntries: 10000 },
-  }))
+  })))
   const ossvend = await start('dist/main.js', [configPath], {
     PORT: '0',
     OSSVEND_JWT_SECRET: JWT_SECRET,

@@ -43,6 +43,17 @@ export function writeBenchConfig(patch) {
 }
 
 /**
+ * Adds one built-in user to the config's users file: cloud mode refuses to start with nobody who
+ * could sign in, even though the benchmarks' clients bring their own tokens.
+ */
+export async function addBenchUser(configPath) {
+  const { upsertUser } = await import('../dist/auth/user-store.js')
+  const config = JSON.parse(readFileSync(configPath, 'utf8'))
+  await upsertUser(config.auth.usersFile, 'bench-admin', 'bench-admin-password', ['read'], 10)
+  return configPath
+}
+
+/**
  * Times `fn` until at least `minMs` has passed (after a warm-up), and returns the mean time of one
  * unit of work in nanoseconds; `perCall` is how many units one call of `fn` does.
  */

@@ -2,19 +2,19 @@
 // AssumeRole calls and time to serve 500 users through both, and warm /v1/sts throughput with the
 // per-user limiter counting in Redis against counting in memory. STS is limited to 100 calls/s.
 import autocannon from 'autocannon'
-import { BENCH_AK as AK, BENCH_JWT_SECRET as JWT_SECRET, BENCH_SK as SK, benchToken as token, startProcess, startRedisServer, writeBenchConfig } from './measure.mjs'
+import { addBenchUser, BENCH_AK as AK, BENCH_JWT_SECRET as JWT_SECRET, BENCH_SK as SK, benchToken as token, startProcess, startRedisServer, writeBenchConfig } from './measure.mjs'
 
 const USERS = 500
 const DURATION = Number(process.env.BENCH_HTTP_SECONDS ?? 8)
 const children = []
 
 async function startOssvend(stsUrl, redisUrl) {
-  const configPath = writeBenchConfig((base) => ({
+  const configPath = await addBenchUser(writeBenchConfig((base) => ({
     mode: 'cloud',
     server: { ...base.server, userRequestsPerMinute: 1_000_000 },
     auth: { ...base.auth, demoUsers: [] },
     sts: { ...base.sts, durationSec: 3600, cacheMaxEntries: 10000 },
-  }))
+  })))
   const env = { PORT: '0', OSSVEND_JWT_SECRET: JWT_SECRET, OSSVEND_STS_ENDPOINT: stsUrl, ALIBABA_CLOUD_ACCESS_KEY_ID: AK, ALIBABA_CLOUD_ACCESS_KEY_SECRET: SK, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) }
   return (await startProcess(['dist/main.js', configPath], env, /ossvend listening on (http:\S+)/, children)).match[1]
 }

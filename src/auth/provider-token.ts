@@ -3,6 +3,7 @@ import { AuthExpiredError, AuthInvalidError, NotFoundError, ScopeForbiddenError,
 import type { Principal } from '../grant/vend.js'
 import { safeEqual } from '../lib/crypto.js'
 import type { RedisConnection } from '../store/redis-connection.js'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 /**
  * Provider tokens: what an app puts in a credential-provider URL (the Android/iOS
@@ -140,7 +141,7 @@ export function redisProviderTokenStore(redis: RedisConnection, keyPrefix: strin
       guard(async () => {
         const text = await redis.client.get(key(id))
         if (text === null) return undefined
-        const parsed = JSON.parse(text) as Partial<ProviderTokenRecord>
+        const parsed = parseJsonOrThrow(text) as Partial<ProviderTokenRecord>
         if (typeof parsed.userId !== 'string' || typeof parsed.scope !== 'string' || typeof parsed.expiresAt !== 'number' || typeof parsed.secretHash !== 'string') return undefined
         return { userId: parsed.userId, scope: parsed.scope, expiresAt: parsed.expiresAt, secretHash: parsed.secretHash }
       }),

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { hashPassword, isPasswordHash } from './password.js'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 /** A built-in user. Usernames are the user ids that go into policies, so they are strict. */
 export interface UserRecord {
@@ -25,7 +26,7 @@ export async function readUsersFile(path: string): Promise<UserRecord[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
     throw err
   }
-  const data = JSON.parse(text) as { users?: unknown }
+  const data = parseJsonOrThrow(text) as { users?: unknown }
   if (!Array.isArray(data.users)) throw new Error(`${path}: expected { "users": [...] }`)
   return data.users.map((u: unknown, i: number) => {
     const r = u as Partial<UserRecord>

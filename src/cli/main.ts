@@ -17,6 +17,7 @@ import { VALIDATE_USAGE, validateCommand } from './validate.js'
 import { USERS_USAGE, usersCommand } from './users.js'
 import { PROVIDERS_USAGE, providersCommand } from './providers.js'
 import { SERVE_USAGE } from './serve-usage.js'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>
 
@@ -46,7 +47,7 @@ ossvend <command> --help    one command's usage
 
 /** The package's version, from its package.json (two folders up from src/cli and dist/cli alike). */
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+  return (parseJsonOrThrow(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 }
 
 /** Runs the CLI in-process and returns the exit code; it never calls process.exit. */

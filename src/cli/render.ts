@@ -4,6 +4,7 @@ import { renderSessionPolicy } from '../policy/render.js'
 import { parseCommandArgs, requireOption } from './args.js'
 import { EXIT, UsageError, type CliIo } from './io.js'
 import { resolve } from 'node:path'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 export const RENDER_USAGE = 'ossvend render --scope NAME --user ID [--config FILE] [--json]'
 
@@ -33,13 +34,13 @@ export async function renderCommand(argv: readonly string[], io: CliIo): Promise
         size: rendered.size,
         limit: 2048,
         hash: rendered.hash,
-        policy: JSON.parse(rendered.text) as unknown,
+        policy: parseJsonOrThrow(rendered.text) as unknown,
         probe: rendered.probe,
       })}\n`,
     )
     return EXIT.ok
   }
-  io.stdout(`${JSON.stringify(JSON.parse(rendered.text), null, 2)}\n`)
+  io.stdout(`${JSON.stringify(parseJsonOrThrow(rendered.text), null, 2)}\n`)
   io.stdout(
     `scope ${scope}, user ${user}, prefix ${rendered.prefix}: ${rendered.size} of 2048 characters, sha256 ${rendered.hash}\n` +
       `probe: ${rendered.probe.probes} requests outside the prefix denied; allowed inside: ${rendered.probe.allowedInside.join(', ') || 'nothing'}\n`,

@@ -11,6 +11,7 @@ import { startSandboxOss, type RunningSandboxOss } from '../sandbox/oss-server.j
 import { StsCredentialStore } from '../sandbox/sts-credential-store.js'
 import { startSandboxSts, type RunningSandboxSts } from '../sandbox/sts-server.js'
 import { isSandboxController } from '../sandbox/control-auth.js'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 export interface SandboxRoot {
   readonly accessKeyId: string
@@ -92,12 +93,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 export async function loadSandboxRoot(dataDir: string): Promise<SandboxRoot> {
   const file = join(dataDir, 'root-credentials.json')
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as SandboxRoot
+    return parseJsonOrThrow(await readFile(file, 'utf8')) as SandboxRoot
   } catch {
     const root = { accessKeyId: `SBX${randomHex(10).toUpperCase()}`, accessKeySecret: randomToken(24) }
     await mkdir(dataDir, { recursive: true })
     await writeFile(file, JSON.stringify(root), { mode: 0o600, flag: 'wx' }).catch(() => undefined)
-    return JSON.parse(await readFile(file, 'utf8')) as SandboxRoot
+    return parseJsonOrThrow(await readFile(file, 'utf8')) as SandboxRoot
   }
 }
 

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 /**
  * A ticket the server puts in an upload's callback variables (`x:ticket`): who may upload, under
@@ -28,7 +29,7 @@ export function readTicket(secret: Buffer, text: string | undefined, nowSec: num
   const given = Buffer.from(mac, 'base64url')
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined
   try {
-    const [id, user, prefix, expires] = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as [string, string, string, number]
+    const [id, user, prefix, expires] = parseJsonOrThrow(Buffer.from(payload, 'base64url').toString('utf8')) as [string, string, string, number]
     if (typeof expires !== 'number' || expires < nowSec) return undefined
     return { id, user, prefix, expires }
   } catch {

@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { randomUUID } from 'node:crypto'
 import { NotFoundError } from '../errors.js'
+import { verifyJsonBody } from '../lib/parse-json.js'
 import { corsAllowlist } from './cors.js'
 import { securityHeaders } from './security-headers.js'
 import type { AppDeps } from './deps.js'
@@ -24,7 +25,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requestContext(deps))
   app.use(securityHeaders({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }))
   app.use(corsAllowlist(deps.config.server.corsOrigins))
-  const parseJson = express.json({ limit: deps.config.server.bodyLimitBytes, strict: true, inflate: false })
+  const parseJson = express.json({ limit: deps.config.server.bodyLimitBytes, strict: true, inflate: false, verify: verifyJsonBody })
   app.use(function jsonBodiesOnPost(req, res, next) {
     // The callback route reads its raw body: its signature covers the exact bytes.
     if (req.method === 'POST' && req.path !== '/v1/oss/callback') parseJson(req, res, next)

@@ -2,6 +2,7 @@ import { safeEqual } from '../lib/crypto.js'
 import { postSignatureV1 } from './post-policy.js'
 import { signatureV4, signingKeyV4, standardRegion, V4_ALGORITHM } from './sign-v4.js'
 import type { CredentialFailureCode, CredentialLookup } from './verify.js'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 export type PostFailureCode = CredentialFailureCode | 'InvalidPolicyDocument' | 'EntityTooLarge' | 'EntityTooSmall'
 
@@ -74,7 +75,7 @@ export function verifyPostForm(upload: PostUpload, lookup: CredentialLookup, now
 
   let policy: { expiration?: unknown; conditions?: unknown }
   try {
-    policy = JSON.parse(Buffer.from(policyBase64, 'base64').toString('utf8')) as typeof policy
+    policy = parseJsonOrThrow(Buffer.from(policyBase64, 'base64').toString('utf8')) as typeof policy
   } catch {
     return fail('InvalidPolicyDocument', 'The content of the form does not meet the conditions specified in the policy document: not JSON.')
   }

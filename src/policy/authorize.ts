@@ -23,7 +23,12 @@ export function aclAccessFor(action: string): AclAccess {
 export interface PolicyLayers {
   /** The STS session policy; absent when the caller has none. Never widened by other layers. */
   readonly session?: readonly Policy[]
-  /** The role's (or RAM user's) own policies. */
+  /**
+   * The role's (or RAM user's) own policies. Absent means unknown to ossvend: with a session
+   * policy, the role is taken to grant what the session grants (its policies must, for vended
+   * credentials to work at all), so the session decides; without one, there are none. An empty
+   * list means the role has no policies, which leaves nothing for a session to intersect with.
+   */
   readonly identity?: readonly Policy[]
   /** The bucket policy, whose statements carry Principal. */
   readonly bucket?: readonly Policy[]
@@ -39,7 +44,8 @@ export interface AuthorizeOptions {
 /**
  * The full decision for one request, in the documented order (policy-semantics 1.4 and 2.5):
  * 1. the session policy gates: anything but Allow stops here;
- * 2. identity and bucket policies together: a Deny in either wins, then an Allow in either;
+ * 2. identity and bucket policies together: a Deny in either wins, then an Allow in either (an
+ *    absent identity layer under a session that allowed counts as Allow, see `identity`);
  * 3. otherwise data operations fall back to the object ACL (`default` inherits the bucket's),
  *    and management operations are denied.
  */
@@ -71,9 +77,10 @@ export function authorize(
   for (const layer of [identity, bucket]) {
     if (layer?.decision === 'Allow') return decide('Allow', layer.layer, 'allowed', traces)
   }
+  // The session allowed and the role's policies are unknown: the role is taken to grant what the
+  // session grants, so identity-or-bucket is Allow whatever the bucket policy leaves unsaid.
+  if (layers.session && !identity) return decide('Allow', 'session', 'allowed', traces)
   if (principal?.type === 'owner') return decide('Allow', 'owner', 'bucket-owner', traces)
-  // Without identity or bucket policies, the session policy alone decides (it allowed above).
-  if (layers.session && !identity && !bucket) return decide('Allow', 'session', 'allowed', traces)
 
   if (!options.dataOperation) {
     const anyLayer = identity ?? bucket

@@ -2,7 +2,7 @@ import type { ValidateFunction } from 'ajv'
 import { PolicyInvalidError, type Issue } from '../errors.js'
 import { createAjv, toIssues } from '../lib/ajv.js'
 import { appendPointer } from '../lib/json-pointer.js'
-import { parseJsonText } from '../lib/parse-json.js'
+import { checkJsonValue, parseJsonText } from '../lib/parse-json.js'
 import { checkAction } from './action.js'
 import { familyAccepts, lookupConditionKey } from './condition/keys.js'
 import { lookupOperator } from './condition/registry.js'
@@ -19,7 +19,7 @@ import type {
   Statement,
   StatementDocument,
 } from './types.js'
-import { compileWildcard } from './wildcard.js'
+import { compileWildcard, wildcardProblem } from './wildcard.js'
 
 export interface ParsePolicyOptions {
   /** Label used in errors and traces, typically the file name. */
@@ -34,10 +34,31 @@ export type PolicyCheck =
 let validateShape: ValidateFunction | undefined
 
 /**
+ * The largest policy text accepted, in characters: an OSS bucket policy may hold 16 KB, a RAM
+ * custom policy 6,144 characters and an STS session policy 2,048, so every document real
+ * Alibaba Cloud accepts fits, and the cost of checking and matching any policy is bounded.
+ */
+export const MAX_POLICY_TEXT_CHARS = 16_384
+
+/** A policy nests 7 levels at most (`/Statement/0/Condition/Op/Key/0`); one spare. */
+export const MAX_POLICY_DEPTH = 8
+
+/**
  * Checks a policy document in two passes, shape (ajv) and meaning (actions, resources,
  * operators, keys, values), and collects every issue before answering.
  */
 export function checkPolicy(raw: unknown, options: ParsePolicyOptions = {}): PolicyCheck {
+  // Only plain JSON data is read: an inherited member (from a prototype key or a class) would be
+  // seen here but dropped by JSON.stringify, so the text sent to STS would differ from the check.
+  const unsafe = checkJsonValue(raw, MAX_POLICY_DEPTH)
+  if (unsafe) return { ok: false, issues: [unsafe] }
+  const size = JSON.stringify(raw).length
+  if (size > MAX_POLICY_TEXT_CHARS) {
+    return {
+      ok: false,
+      issues: [{ pointer: '', code: 'json.too-large', message: `the policy is ${size} characters as compact JSON; at most ${MAX_POLICY_TEXT_CHARS} are accepted` }],
+    }
+  }
   validateShape ??= createAjv().compile(POLICY_SCHEMA)
   const shapeOk = validateShape(raw)
   const issues: Issue[] = shapeOk ? [] : toIssues(validateShape.errors)
@@ -73,7 +94,7 @@ export function parsePolicy(raw: unknown, options: ParsePolicyOptions = {}): Pol
 
 /** Like `checkPolicy`, from JSON text; a syntax error is one issue naming line and column. */
 export function checkPolicyText(text: string, options: ParsePolicyOptions = {}): PolicyCheck {
-  const json = parseJsonText(text)
+  const json = parseJsonText(text, { maxChars: MAX_POLICY_TEXT_CHARS, maxDepth: MAX_POLICY_DEPTH })
   if (!json.ok) return { ok: false, issues: [json.issue] }
   return checkPolicy(json.value, options)
 }
@@ -97,6 +118,11 @@ function compileStatement(
 
   const actions: ActionPattern[] = []
   for (const [entry, at] of entries(doc[actionElement], appendPointer(pointer, actionElement))) {
+    const tooComplex = wildcardProblem(entry)
+    if (tooComplex) {
+      issues.push({ pointer: at, code: 'pattern.too-complex', message: tooComplex })
+      continue
+    }
     const check = checkAction(entry)
     if (!check.ok) {
       issues.push({ pointer: at, code: check.code, message: check.message })
@@ -107,6 +133,11 @@ function compileStatement(
 
   const resources: LocatedResourcePattern[] = []
   for (const [entry, at] of entries(doc[resourceElement], appendPointer(pointer, resourceElement))) {
+    const tooComplex = wildcardProblem(entry)
+    if (tooComplex) {
+      issues.push({ pointer: at, code: 'pattern.too-complex', message: tooComplex })
+      continue
+    }
     const check = compileResource(entry)
     if (!check.ok) {
       issues.push({ pointer: at, code: check.code, message: check.message })
@@ -213,6 +244,11 @@ function compileConditions(
       const spec = lookupConditionKey(key)
       if (!spec) {
         issues.push({ pointer: keyPointer, code: 'condition.key-unknown', message: `"${key}" is not a condition key RAM or OSS documents` })
+        continue
+      }
+      // RAM documents each key in one spelling and not whether others match; refuse the rest.
+      if (!spec.spelt) {
+        issues.push({ pointer: keyPointer, code: 'condition.key-case', message: `"${key}" is not spelt as RAM documents it; write "${spec.name}"` })
         continue
       }
       if (!familyAccepts(spec.family, operator.family)) {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
-import { SessionPolicyTooLargeError, PolicyProbeFailedError } from '../errors.js'
+import { PolicyInvalidError, PolicyProbeFailedError, SessionPolicyTooLargeError } from '../errors.js'
+import { parseJsonText } from '../lib/parse-json.js'
 import { stableStringify } from '../lib/stable-json.js'
-import { parsePolicy } from './parse.js'
+import { MAX_POLICY_DEPTH, parsePolicy } from './parse.js'
 import { probeSessionPolicy, type ProbeReport } from './probe.js'
 import { checkTemplateValues, substitute, type PolicyTemplate, type TemplateValues } from './template.js'
 import type { Policy } from './types.js'
@@ -37,10 +38,15 @@ export function renderSessionPolicy(template: PolicyTemplate, values: TemplateVa
   if (text.length > MAX_SESSION_POLICY_CHARS) {
     throw new SessionPolicyTooLargeError(text.length, MAX_SESSION_POLICY_CHARS)
   }
-  const policy = parsePolicy(document, { name: `${template.name}(${values.user})` })
+  // Everything below reads the text itself, parsed back: the checks see exactly what STS gets,
+  // never the object beside it.
+  const name = `${template.name}(${values.user})`
+  const sent = parseJsonText(text, { maxDepth: MAX_POLICY_DEPTH })
+  if (!sent.ok) throw new PolicyInvalidError(name, [sent.issue])
+  const policy = parsePolicy(sent.value, { name })
   const prefix = substitute(template.prefix, values) as string
   const probe = probeSessionPolicy(policy, { ...values, prefix })
   if (probe.violations.length > 0) throw new PolicyProbeFailedError(probe.violations)
-  const hash = createHash('sha256').update(stableStringify(document)).digest('hex')
+  const hash = createHash('sha256').update(stableStringify(sent.value)).digest('hex')
   return { policy, text, size: text.length, prefix, hash, probe, values: { user: values.user, bucket: values.bucket, account: values.account } }
 }

@@ -1,7 +1,7 @@
 import { TemplateInvalidError, TemplateValueError, type Issue } from '../errors.js'
 import { appendPointer } from '../lib/json-pointer.js'
-import { parseJsonText } from '../lib/parse-json.js'
-import { checkPolicy } from './parse.js'
+import { checkJsonValue, parseJsonText } from '../lib/parse-json.js'
+import { checkPolicy, MAX_POLICY_TEXT_CHARS } from './parse.js'
 
 /** The variables a template may use, each with the only characters its value may hold. */
 export const TEMPLATE_VARIABLES = {
@@ -34,6 +34,9 @@ export interface PolicyTemplate {
 
 const PLACEHOLDER = /\$\{([^}]*)\}/g
 
+/** A template is a policy one level down (`/policy/...`), with a level to spare. */
+const TEMPLATE_MAX_DEPTH = 9
+
 /** Values used to check a template's grammar when it is loaded. */
 const SAMPLE_VALUES: TemplateValues = { user: 'sample-user', bucket: 'sample-bucket', account: '1000000000000000' }
 
@@ -48,6 +51,10 @@ export function parseTemplate(raw: unknown, name = 'template'): PolicyTemplate {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new TemplateInvalidError(name, [{ pointer: '', code: 'schema.type', message: 'a template must be a JSON object' }])
   }
+  // A template object may come from any caller; it must be plain JSON data, without a
+  // prototype key (one would survive substitution in memory but vanish from the text sent to STS).
+  const unsafe = checkJsonValue(raw, TEMPLATE_MAX_DEPTH)
+  if (unsafe) throw new TemplateInvalidError(name, [unsafe])
   const doc = raw as Record<string, unknown>
   for (const key of Object.keys(doc)) {
     if (!['description', 'prefix', 'policy'].includes(key)) {
@@ -79,7 +86,7 @@ export function parseTemplate(raw: unknown, name = 'template'): PolicyTemplate {
 
 /** @throws {TemplateInvalidError} ERR_TEMPLATE_INVALID, also for JSON syntax errors (line and column). */
 export function parseTemplateText(text: string, name = 'template'): PolicyTemplate {
-  const json = parseJsonText(text)
+  const json = parseJsonText(text, { maxChars: MAX_POLICY_TEXT_CHARS, maxDepth: TEMPLATE_MAX_DEPTH })
   if (!json.ok) throw new TemplateInvalidError(name, [json.issue])
   return parseTemplate(json.value, name)
 }
@@ -104,8 +111,11 @@ export function substitute(value: unknown, values: TemplateValues): unknown {
   }
   if (Array.isArray(value)) return value.map((v) => substitute(v, values))
   if (value !== null && typeof value === 'object') {
+    // defineProperty, not assignment: no key, whatever its name, can reach the prototype.
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = substitute(v, values)
+    for (const [k, v] of Object.entries(value)) {
+      Object.defineProperty(out, k, { value: substitute(v, values), enumerable: true, writable: true, configurable: true })
+    }
     return out
   }
   return value

@@ -1,26 +1,50 @@
 /**
  * Glob matching for RAM policies: `*` matches any run of characters (including none, and
  * including `/`), `?` matches exactly one character. Characters are Unicode code points, so
- * `?` consumes a whole astral character, never half of a surrogate pair.
- *
- * The pattern is split on `*` into segments once, at compile time. A value matches when the
- * first segment matches at its start, the last at its end, and each middle segment can be found,
- * leftmost first, after the previous one. Leftmost placement is always safe because every
- * segment has a fixed length in code points, so nothing is ever retried: for a fixed pattern the
- * cost is linear in the value, and it is never worse than O(pattern * value). No RegExp is built
+ * `?` consumes a whole astral character, never half of a surrogate pair. No RegExp is built
  * from policy text.
+ *
+ * The common shapes (`lit`, `*`, `lit*`, `*lit`) are one string comparison. Otherwise the pattern
+ * is split on `*` into segments once, at compile time, and a value matches when the first segment
+ * matches at its start, the last at its end, and each middle segment can be found, leftmost
+ * first, after the previous one. Leftmost placement is always safe because every segment has a
+ * fixed length in code points, so nothing is ever retried. Each middle segment is searched in
+ * time linear in the text it scans: Knuth-Morris-Pratt for a segment of literal characters,
+ * bit-parallel Shift-And for one holding `?` (one word per 32 code points of the segment, and a
+ * `?` segment is at most MAX_ANY_ONE_SEGMENT code points long). Since each search resumes where
+ * the previous one ended, a whole match costs O(value * words + pattern).
  */
 
 const ANY_ONE = -1
 
-/** One `*`-free run of the pattern: code points, with ANY_ONE standing for `?`. */
-interface Segment {
-  readonly text: string
-  readonly tokens: readonly number[]
-  readonly hasAnyOne: boolean
+/** The longest `*`-free run holding a `?` that a policy may use, in code points. */
+export const MAX_ANY_ONE_SEGMENT = 256
+
+/** Counts the elementary steps of a match, for tests of its complexity. */
+export interface StepMeter {
+  steps: number
 }
 
 export type WildcardMatcher = (value: string) => boolean
+
+interface Segment {
+  /** Code points, with ANY_ONE standing for `?`. */
+  readonly tokens: Int32Array
+  /** KMP failure function, for a segment without `?`. */
+  readonly failure?: Int32Array
+  /** Shift-And tables, for a segment with `?`. */
+  readonly shiftAnd?: ShiftAnd
+}
+
+interface ShiftAnd {
+  readonly words: number
+  /** For a one-word segment: the mask of each ASCII code point, as a 32-bit integer. */
+  readonly ascii: Int32Array
+  /** Per code point of the segment: the positions it (or a `?`) may stand at. */
+  readonly masks: ReadonlyMap<number, Uint32Array>
+  /** The positions any other code point may stand at: the `?`s. */
+  readonly other: Uint32Array
+}
 
 /** Compiles a glob into a matcher; the common shapes get a direct string comparison. */
 export function compileWildcard(pattern: string): WildcardMatcher {
@@ -28,12 +52,21 @@ export function compileWildcard(pattern: string): WildcardMatcher {
   const hasAnyOne = pattern.includes('?')
   if (starAt === -1 && !hasAnyOne) return (value) => value === pattern
   if (pattern === '*') return () => true
-  if (!hasAnyOne && starAt === pattern.length - 1) {
+  if (!hasAnyOne && starAt === pattern.length - 1 && pattern.indexOf('*') === pattern.lastIndexOf('*')) {
     const prefix = pattern.slice(0, -1)
     return (value) => value.startsWith(prefix)
   }
+  if (!hasAnyOne && starAt === 0 && pattern.lastIndexOf('*') === 0) {
+    const suffix = pattern.slice(1)
+    return (value) => value.endsWith(suffix)
+  }
   const segments = pattern.split('*').map(toSegment)
-  return (value) => matchSegments(segments, value)
+  // A cheap, native first look: every literal run of the pattern must occur in the value.
+  const runs = pattern.split(/[*?]/).filter((run) => run.length > 0)
+  return (value) => {
+    for (const run of runs) if (!value.includes(run)) return false
+    return matchSegments(segments, toCodePoints(value))
+  }
 }
 
 /** Matches once without keeping the compiled form; for one-off checks. */
@@ -41,71 +74,159 @@ export function matchWildcard(pattern: string, value: string): boolean {
   return compileWildcard(pattern)(value)
 }
 
+/** The general algorithm with a step count, whatever the pattern's shape (for tests). */
+export function matchWildcardMetered(pattern: string, value: string, meter: StepMeter): boolean {
+  return matchSegments(pattern.split('*').map(toSegment), toCodePoints(value), meter)
+}
+
 /** True when the text holds `*` or `?`, i.e. it is a pattern rather than a literal. */
 export function hasWildcard(text: string): boolean {
   return text.includes('*') || text.includes('?')
 }
 
-function toSegment(text: string): Segment {
-  const tokens: number[] = []
-  for (const char of text) tokens.push(char === '?' ? ANY_ONE : (char.codePointAt(0) ?? 0))
-  return { text, tokens, hasAnyOne: text.includes('?') }
+/** Why a pattern is refused, or undefined: a `?` segment longer than MAX_ANY_ONE_SEGMENT. */
+export function wildcardProblem(pattern: string): string | undefined {
+  if (!pattern.includes('?')) return undefined
+  for (const segment of pattern.split('*')) {
+    if (!segment.includes('?')) continue
+    let length = 0
+    for (const _ of segment) length++
+    if (length > MAX_ANY_ONE_SEGMENT) {
+      return `a run of ${length} characters between "*"s holds "?"; at most ${MAX_ANY_ONE_SEGMENT} are accepted`
+    }
+  }
+  return undefined
 }
 
-function matchSegments(segments: readonly Segment[], value: string): boolean {
-  const first = segments[0]
-  if (first === undefined) return value.length === 0
-  if (segments.length === 1) return matchAt(first, value, 0) === value.length
+// One value is usually matched against many patterns in a row (every statement of every policy):
+// its code points are kept for the next call. Same input, same output; no other state.
+let lastText: string | undefined
+let lastPoints = new Int32Array(0)
 
-  let position = matchAt(first, value, 0)
-  if (position < 0) return false
+function toCodePoints(text: string): Int32Array {
+  if (text === lastText) return lastPoints
+  const out = new Int32Array(text.length)
+  let n = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = text.codePointAt(i) as number
+    out[n++] = code
+    if (code > 0xffff) i++
+  }
+  lastText = text
+  lastPoints = out.subarray(0, n)
+  return lastPoints
+}
 
+function toSegment(text: string): Segment {
+  const points: number[] = []
+  for (const char of text) points.push(char === '?' ? ANY_ONE : (char.codePointAt(0) as number))
+  const tokens = Int32Array.from(points)
+  if (!points.includes(ANY_ONE)) return { tokens, failure: kmpFailure(tokens) }
+  return { tokens, shiftAnd: shiftAndTables(tokens) }
+}
+
+function kmpFailure(tokens: Int32Array): Int32Array {
+  const failure = new Int32Array(tokens.length)
+  let k = 0
+  for (let i = 1; i < tokens.length; i++) {
+    while (k > 0 && tokens[i] !== tokens[k]) k = failure[k - 1] as number
+    if (tokens[i] === tokens[k]) k++
+    failure[i] = k
+  }
+  return failure
+}
+
+function shiftAndTables(tokens: Int32Array): ShiftAnd {
+  const words = Math.max(1, Math.ceil(tokens.length / 32))
+  const other = new Uint32Array(words)
+  tokens.forEach((t, i) => {
+    if (t === ANY_ONE) other[i >>> 5] = ((other[i >>> 5] as number) | (1 << (i & 31))) >>> 0
+  })
+  const masks = new Map<number, Uint32Array>()
+  tokens.forEach((t, i) => {
+    if (t === ANY_ONE) return
+    let mask = masks.get(t)
+    if (!mask) masks.set(t, (mask = Uint32Array.from(other)))
+    mask[i >>> 5] = ((mask[i >>> 5] as number) | (1 << (i & 31))) >>> 0
+  })
+  const ascii = new Int32Array(128).fill((other[0] as number) | 0)
+  for (const [codePoint, mask] of masks) if (codePoint < 128) ascii[codePoint] = (mask[0] as number) | 0
+  return { words, ascii, masks, other }
+}
+
+function matchSegments(segments: readonly Segment[], value: Int32Array, meter?: StepMeter): boolean {
+  const first = segments[0] as Segment
+  if (segments.length === 1) return value.length === first.tokens.length && matchAt(first, value, 0, meter)
+  if (!matchAt(first, value, 0, meter)) return false
   const last = segments[segments.length - 1] as Segment
+  const lastStart = value.length - last.tokens.length
+  let position = first.tokens.length
+  if (lastStart < position) return false
   for (let i = 1; i < segments.length - 1; i++) {
-    const end = findFrom(segments[i] as Segment, value, position)
+    const end = findFrom(segments[i] as Segment, value, position, lastStart, meter)
     if (end < 0) return false
     position = end
   }
-
-  const lastStart = startOfSuffix(value, last.tokens.length)
-  if (lastStart < position) return false
-  return matchAt(last, value, lastStart) === value.length
+  return matchAt(last, value, lastStart, meter)
 }
 
-/** Matches a segment at `start`; returns the index just after it, or -1. */
-function matchAt(segment: Segment, value: string, start: number): number {
-  let i = start
-  for (const token of segment.tokens) {
-    if (i >= value.length) return -1
-    const codePoint = value.codePointAt(i) as number
-    if (token !== ANY_ONE && token !== codePoint) return -1
-    i += codePoint > 0xffff ? 2 : 1
+function matchAt(segment: Segment, value: Int32Array, start: number, meter?: StepMeter): boolean {
+  const tokens = segment.tokens
+  if (meter) meter.steps += tokens.length
+  for (let k = 0; k < tokens.length; k++) {
+    const token = tokens[k] as number
+    if (token !== ANY_ONE && token !== value[start + k]) return false
   }
-  return i
+  return true
 }
 
-/** Finds the leftmost occurrence of a segment at or after `from`; returns the index after it. */
-function findFrom(segment: Segment, value: string, from: number): number {
-  if (!segment.hasAnyOne) {
-    const at = value.indexOf(segment.text, from)
-    return at < 0 ? -1 : at + segment.text.length
+/** The end of the leftmost occurrence at or after `from` that ends by `limit`, or -1. */
+function findFrom(segment: Segment, value: Int32Array, from: number, limit: number, meter?: StepMeter): number {
+  const tokens = segment.tokens
+  const length = tokens.length
+  if (length === 0) return from
+  if (segment.failure) {
+    const failure = segment.failure
+    let k = 0
+    for (let i = from; i < limit; i++) {
+      const c = value[i]
+      while (k > 0 && tokens[k] !== c) {
+        k = failure[k - 1] as number
+        if (meter) meter.steps++
+      }
+      if (tokens[k] === c) k++
+      if (meter) meter.steps++
+      if (k === length) return i + 1
+    }
+    return -1
   }
-  for (let start = from; start < value.length; ) {
-    const end = matchAt(segment, value, start)
-    if (end >= 0) return end
-    start += (value.codePointAt(start) as number) > 0xffff ? 2 : 1
+  const { words, ascii, masks, other } = segment.shiftAnd as ShiftAnd
+  const topWord = (length - 1) >>> 5
+  const topBit = (1 << ((length - 1) & 31)) >>> 0
+  if (words === 1) {
+    // The common case, in one integer: bit k set means the first k+1 tokens match here.
+    const otherMask = (other[0] as number) | 0
+    let bits = 0
+    for (let i = from; i < limit; i++) {
+      const c = value[i] as number
+      const mask = c < 128 ? (ascii[c] as number) : ((masks.get(c)?.[0] ?? otherMask) | 0)
+      bits = ((bits << 1) | 1) & mask
+      if (meter) meter.steps++
+      if ((bits & topBit) !== 0) return i + 1
+    }
+    return -1
   }
-  return segment.tokens.length === 0 ? from : -1
-}
-
-/** Index where the last `count` code points of the value begin, or -1 if it is shorter. */
-function startOfSuffix(value: string, count: number): number {
-  let i = value.length
-  for (let n = 0; n < count; n++) {
-    if (i <= 0) return -1
-    const low = value.charCodeAt(i - 1)
-    const high = i >= 2 ? value.charCodeAt(i - 2) : 0
-    i -= low >= 0xdc00 && low <= 0xdfff && high >= 0xd800 && high <= 0xdbff ? 2 : 1
+  const state = new Uint32Array(words)
+  for (let i = from; i < limit; i++) {
+    const mask = masks.get(value[i] as number) ?? other
+    let carry = 1
+    for (let w = 0; w < words; w++) {
+      const before = state[w] as number
+      state[w] = ((before << 1) | carry) & (mask[w] as number)
+      carry = before >>> 31
+    }
+    if (meter) meter.steps += words
+    if (((state[topWord] as number) & topBit) !== 0) return i + 1
   }
-  return i
+  return -1
 }

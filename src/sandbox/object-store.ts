@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { crc64, crc64Combine } from '../oss/crc64.js'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 export type ObjectAcl = 'default' | 'private' | 'public-read' | 'public-read-write'
 
@@ -118,7 +119,7 @@ export class ObjectStore {
       const index = new Map<string, ObjectMeta>()
       const files = await readdir(dir)
       for (const file of files.filter((f) => f.endsWith('.meta.json'))) {
-        const meta = JSON.parse(await readFile(join(dir, file), 'utf8')) as ObjectMeta
+        const meta = parseJsonOrThrow(await readFile(join(dir, file), 'utf8')) as ObjectMeta
         index.set(meta.key, meta)
       }
       const referenced = new Set([...index.values()].map((m) => m.dataFile))
@@ -129,7 +130,7 @@ export class ObjectStore {
     await mkdir(uploadsDir, { recursive: true })
     for (const id of await readdir(uploadsDir)) {
       try {
-        this.#uploads.set(id, JSON.parse(await readFile(join(uploadsDir, id, 'upload.json'), 'utf8')) as MultipartUpload)
+        this.#uploads.set(id, parseJsonOrThrow(await readFile(join(uploadsDir, id, 'upload.json'), 'utf8')) as MultipartUpload)
       } catch {
         await rm(join(uploadsDir, id), { recursive: true, force: true })
       }
@@ -271,7 +272,7 @@ export class ObjectStore {
   async listParts(id: string): Promise<PartMeta[]> {
     const dir = join(this.#root, 'uploads', id)
     const files = (await readdir(dir)).filter((f) => /^\d+\.json$/.test(f))
-    const parts = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as PartMeta))
+    const parts = await Promise.all(files.map(async (f) => parseJsonOrThrow(await readFile(join(dir, f), 'utf8')) as PartMeta))
     return parts.sort((a, b) => a.partNumber - b.partNumber)
   }
 

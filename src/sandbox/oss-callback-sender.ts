@@ -1,5 +1,6 @@
 import { createSign, type KeyObject } from 'node:crypto'
 import { callbackAuthString } from '../oss/callback.js'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 export interface CallbackRequest {
   /** The base64 `callback` parameter (header, form field). */
@@ -22,7 +23,7 @@ export type CallbackOutcome =
 export async function sendCallback(request: CallbackRequest, key: { privateKey: KeyObject; publicKeyUrl: string }, timeoutMs = 5000): Promise<CallbackOutcome> {
   let spec: { callbackUrl?: string; callbackBody?: string; callbackBodyType?: string; callbackHost?: string }
   try {
-    spec = JSON.parse(Buffer.from(request.callback, 'base64').toString('utf8')) as typeof spec
+    spec = parseJsonOrThrow(Buffer.from(request.callback, 'base64').toString('utf8')) as typeof spec
   } catch {
     return { ok: false, reason: 'callback parameter is not base64 JSON' }
   }
@@ -62,7 +63,8 @@ export async function sendCallback(request: CallbackRequest, key: { privateKey: 
     const text = await response.text()
     if (response.status !== 200) return { ok: false, reason: `callback answered ${response.status}` }
     try {
-      JSON.parse(text)
+      // OSS accepts a callback answer of up to 3 MB.
+      parseJsonOrThrow(text, { maxChars: 3 * 1024 * 1024 })
     } catch {
       return { ok: false, reason: 'Response body is not valid json format.' }
     }

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 /** Temporary credentials the sandbox STS issued, bound to their session policy and expiry. */
 export interface IssuedCredential {
@@ -28,7 +29,7 @@ export class StsCredentialStore {
     this.#file = file
     if (file) {
       try {
-        const saved = JSON.parse(readFileSync(file, 'utf8')) as IssuedCredential[]
+        const saved = parseJsonOrThrow(readFileSync(file, 'utf8')) as IssuedCredential[]
         for (const c of saved) this.#byAccessKeyId.set(c.accessKeyId, c)
       } catch {
         // No file yet, or an unreadable one: start empty.

@@ -9,6 +9,7 @@ import { StsFailure, actionNotFound, nonceUsed, timestampExpired } from './sts-f
 import { sendSts, type StsFormat } from './sts-response.js'
 import type { StsCredentialStore } from './sts-credential-store.js'
 import { StsFaults, type StsFaultSettings } from './sts-faults.js'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 export interface SandboxAccount {
   readonly accessKeySecret: string
@@ -173,7 +174,7 @@ export function createSandboxSts(options: SandboxStsOptions) {
       if (policy.length < 1 || policy.length > 2048) throw new StsFailure(400, 'InvalidParameter.PolicyLength', 'The length of Policy must be 1 to 2048.')
       let parsed: unknown
       try {
-        parsed = JSON.parse(policy)
+        parsed = parseJsonOrThrow(policy)
       } catch {
         throw new StsFailure(400, 'InvalidParameter.PolicyGrammar', 'The parameter Policy has not passed grammar check.')
       }
@@ -276,7 +277,7 @@ const FAULT_MODES: readonly StsFaultSettings['mode'][] = ['none', 'server-error'
 function parseFaultSettings(body: Buffer): Partial<StsFaultSettings> | undefined {
   let parsed: unknown
   try {
-    parsed = JSON.parse(body.toString('utf8') || '{}')
+    parsed = parseJsonOrThrow(body.toString('utf8') || '{}')
   } catch {
     return undefined
   }

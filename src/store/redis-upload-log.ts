@@ -3,6 +3,7 @@ import { StoreUnavailableError } from '../errors.js'
 import { boundedRecord, type UploadLog, type UploadRecord } from '../grant/uploads.js'
 import { AUDIT_MAX_LENGTH, auditStreamKey } from './redis-audit.js'
 import type { RedisConnection } from './redis-connection.js'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 export interface RedisUploadLogOptions {
   readonly redis: RedisConnection
@@ -59,7 +60,7 @@ export function createRedisUploadLog(options: RedisUploadLogOptions): UploadLog 
       })
     },
     list(user) {
-      return guarded(async () => (await redis.client.lrange(userKey(user), 0, -1)).map((line) => JSON.parse(line) as UploadRecord))
+      return guarded(async () => (await redis.client.lrange(userKey(user), 0, -1)).map((line) => parseJsonOrThrow(line) as UploadRecord))
     },
   }
 }

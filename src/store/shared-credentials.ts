@@ -3,6 +3,7 @@ import type { LoadedCredentials } from '../sts/credential-cache.js'
 import { refreshMargins } from '../sts/refresh-margins.js'
 import type { StsCredentials } from '../sts/types.js'
 import type { RedisConnection } from './redis-connection.js'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 
 export interface SharedCredentialOptions {
   readonly redis: RedisConnection
@@ -60,7 +61,7 @@ export function createSharedCredentialLayer(options: SharedCredentialOptions) {
       const decipher = createDecipheriv('aes-256-gcm', sealKey, raw.subarray(0, 12))
       decipher.setAAD(Buffer.from(name))
       decipher.setAuthTag(raw.subarray(12, 28))
-      return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')) as SharedValue
+      return parseJsonOrThrow(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')) as SharedValue
     } catch {
       return undefined
     }

@@ -6,6 +6,7 @@ import { verifyCallback } from '../../oss/callback.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
 import { limitPerUser } from '../user-rate-limit.js'
 import type { AppDeps } from '../deps.js'
+import { parseJsonOrThrow } from '../../lib/parse-json.js'
 
 const MAX_CALLBACK_BYTES = 64 * 1024
 
@@ -96,7 +97,7 @@ function parseBody(body: Buffer, contentType: string | undefined): Record<string
   const fields: Record<string, string | undefined> = Object.create(null) as Record<string, string | undefined>
   if (contentType?.startsWith('application/json')) {
     try {
-      const json = JSON.parse(text) as unknown
+      const json = parseJsonOrThrow(text) as unknown
       if (json === null || typeof json !== 'object' || Array.isArray(json)) return fields
       for (const name of Object.keys(FIELD_MAX_BYTES)) {
         const v = Object.hasOwn(json, name) ? (json as Record<string, unknown>)[name] : undefined

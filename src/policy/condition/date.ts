@@ -5,7 +5,7 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?
 
 /** Milliseconds since the epoch for an ISO 8601 date-time, or undefined. */
 export function parseIsoDateTime(text: string): number | undefined {
-  if (!ISO_DATE_TIME.test(text)) return undefined
+  if (text.length > 40 || !ISO_DATE_TIME.test(text)) return undefined
   const ms = Date.parse(text)
   return Number.isNaN(ms) ? undefined : ms
 }

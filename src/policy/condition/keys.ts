@@ -21,12 +21,18 @@ const TAG_KEY_PREFIXES = ['oss:BucketTag/', 'oss:ExistingObjectTag/', 'oss:Reque
 
 const BY_LOWER = new Map(KEYS.map((k) => [k.name.toLowerCase(), k]))
 
-/** Resolves a condition key case-insensitively; tag keys keep the tag name as written. */
-export function lookupConditionKey(name: string): ConditionKeySpec | undefined {
+/**
+ * Resolves a condition key whatever its case, for hints; `spelt` tells whether it is written as
+ * RAM documents it (a tag key's own name, after the prefix, is free). Tag keys keep the tag name
+ * as written.
+ */
+export function lookupConditionKey(name: string): (ConditionKeySpec & { readonly spelt: boolean }) | undefined {
   const known = BY_LOWER.get(name.toLowerCase())
-  if (known) return known
+  if (known) return { ...known, spelt: known.name === name }
   const prefix = TAG_KEY_PREFIXES.find((p) => name.toLowerCase().startsWith(p.toLowerCase()))
-  if (prefix && name.length > prefix.length) return { name: prefix + name.slice(prefix.length), family: 'string' }
+  if (prefix && name.length > prefix.length) {
+    return { name: prefix + name.slice(prefix.length), family: 'string', spelt: name.startsWith(prefix) }
+  }
   return undefined
 }
 

@@ -1,9 +1,16 @@
 import { comparisonOperator, type ConditionOperator } from './operator.js'
 
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
+// Each digit can be read one way only (`\d+(?:\.\d*)?`, not `\d+\.?\d*`), so a failing match
+// costs one pass, not one per way of splitting a run of digits.
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
 
-function parseNumber(text: string): number | undefined {
+/** Longer text is no number any request or policy needs; it is refused before any scan. */
+export const MAX_NUMBER_CHARS = 64
+
+export function parseNumber(text: string): number | undefined {
+  if (text.length > MAX_NUMBER_CHARS * 4) return undefined
   const trimmed = text.trim()
+  if (trimmed.length > MAX_NUMBER_CHARS) return undefined
   return NUMBER.test(trimmed) ? Number(trimmed) : undefined
 }
 

@@ -1,4 +1,4 @@
-import { compileWildcard } from '../wildcard.js'
+import { compileWildcard, wildcardProblem } from '../wildcard.js'
 import type { ConditionOperator } from './operator.js'
 
 function equalsOperator(name: string, negated: boolean, ignoreCase: boolean): ConditionOperator {
@@ -22,6 +22,10 @@ function likeOperator(name: string, negated: boolean): ConditionOperator {
     family: 'string',
     negated,
     compile(values) {
+      for (const value of values) {
+        const problem = wildcardProblem(value)
+        if (problem) return { ok: false, message: `${name}: ${problem}` }
+      }
       const matchers = values.map(compileWildcard)
       return { ok: true, test: (actual) => matchers.some((m) => m(actual)) }
     },

@@ -3,6 +3,7 @@ import { isSandboxController } from '../control-auth.js'
 import type { Sandbox } from './context.js'
 import { OssFailure } from './failure.js'
 import { readAll, sendJson } from './http-io.js'
+import { parseJsonOrThrow } from '../../lib/parse-json.js'
 
 /** Where the sandbox serves its callback public key: a path no bucket or key can take. */
 export const CALLBACK_KEY_PATH = '/__sandbox/callback_pub_key.pem'
@@ -44,7 +45,7 @@ export async function handleControl(sandbox: Sandbox, req: IncomingMessage, res:
 function parseOffset(text: string): number {
   let body: unknown
   try {
-    body = JSON.parse(text || '{}')
+    body = parseJsonOrThrow(text || '{}')
   } catch {
     throw new OssFailure('InvalidArgument', 'The body must be JSON: {"offsetMs": number}.')
   }

@@ -5,6 +5,7 @@ import { xmlDocument, xmlElements } from '../oss-xml.js'
 import type { Sandbox } from './context.js'
 import { OssFailure } from './failure.js'
 import { sendXml } from './http-io.js'
+import { parseJsonOrThrow } from '../../lib/parse-json.js'
 
 export interface UploadCallback {
   /** The base64 `callback` parameter. */
@@ -18,7 +19,7 @@ export interface UploadCallback {
 export function decodeCallbackVars(header: string | undefined): Record<string, string> {
   if (!header) return {}
   try {
-    return JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as Record<string, string>
+    return parseJsonOrThrow(Buffer.from(header, 'base64').toString('utf8')) as Record<string, string>
   } catch {
     return {}
   }
