@@ -1,4 +1,5 @@
 import { StoreUnavailableError } from '../errors.js'
+import { parseJsonOrThrow } from '../lib/parse-json.js'
 import type { RefreshFamily, RefreshTokenStore, RotateResult } from '../auth/refresh-tokens.js'
 import type { RedisConnection } from './redis-connection.js'
 
@@ -27,7 +28,7 @@ export function createRedisRefreshTokenStore(options: { redis: RedisConnection; 
   const family = (f: (string | null)[]): RefreshFamily => ({
     userId: f[0] as string,
     provider: f[1] as string,
-    scopes: JSON.parse(f[2] as string) as string[],
+    scopes: parseJsonOrThrow(f[2] as string) as string[],
     expiresAtMs: Number(f[3]),
   })
   async function call<T>(run: () => Promise<T>): Promise<T> {
