@@ -219,6 +219,7 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
       ...(input.sandbox?.referer ? { referer: resolve(base, input.sandbox.referer) } : {}),
       stsRateLimitPerSecond: input.sandbox?.stsRateLimitPerSecond ?? 100,
       dataDir: resolve(dataBase, input.sandbox?.dataDir ?? '.data/sandbox'),
+      callbackHosts: input.sandbox?.callbackHosts ?? [],
     },
     store: {
       ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : input.store?.redisUrl ? { redisUrl: input.store.redisUrl } : {}),

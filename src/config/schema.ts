@@ -185,6 +185,7 @@ export const CONFIG_SCHEMA = {
         referer: { type: 'string', minLength: 1 },
         stsRateLimitPerSecond: { type: 'integer', minimum: 1, maximum: 100000 },
         dataDir: { type: 'string', minLength: 1 },
+        callbackHosts: { type: 'array', maxItems: 32, items: { type: 'string', pattern: '^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?$' } },
       },
     },
     store: {

@@ -143,6 +143,8 @@ export interface Config {
     readonly bucketAcl: 'private' | 'public-read' | 'public-read-write'
     /** The sandbox bucket's referer whitelist file (anti-leech); none checks nothing. */
     readonly referer?: string
+    /** `host[:port]`s the sandbox OSS may post upload callbacks to, besides ossvend's own. */
+    readonly callbackHosts: readonly string[]
   }
   /** Shared state for several instances; none keeps everything in this process. */
   readonly store: {
