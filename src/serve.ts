@@ -6,6 +6,7 @@ import type { Env } from './config/load.js'
 import type { Config, LegacyCredentials } from './config/types.js'
 import { createIdentity } from './compose/identity.js'
 import { startSandbox, type RunningSandbox } from './compose/sandbox.js'
+import { localhostSubdomainsResolve } from './sandbox/oss/advertised-endpoint.js'
 import { loadServerSecret } from './compose/secret.js'
 import { createStateStore, type StateStore } from './compose/state-store.js'
 import { createStsClient, credentialsFromEnv, isSandbox, requireCloudCredentials } from './compose/sts-client.js'
@@ -87,10 +88,14 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
           rolePolicies,
           // Browsers upload straight to the sandbox from the configured origins and from ossvend's own page.
           corsOrigins: () => [...config.server.corsOrigins, ownPublicUrl()],
+          callbackHosts: () => [new URL(ownPublicUrl()).host, ...config.sandbox.callbackHosts],
         })
       : undefined
     if (sandbox) opened.push(sandbox)
-    const identity = await createIdentity({ config, secret, clock, sandbox: sandboxMode })
+    const identity = await createIdentity({ config, secret, clock, sandbox: sandboxMode, logger, state })
+    if (sandbox && !(await localhostSubdomainsResolve(config.oss.bucket))) {
+      logger.warn(`${config.oss.bucket}.localhost does not resolve to loopback here, so Node clients cannot reach the sandbox OSS at ${sandbox.oss.endpoint}; install nss-myhostname (Debian: apt-get install libnss-myhostname)`)
+    }
     const sts = options.stsClient ?? createStsClient({ config, env, ...(options.legacyCredentials ? { legacyCredentials: options.legacyCredentials } : {}), ...(sandbox ? { sandbox } : {}) })
     const headObject = createServerObjectHead({
       config,
@@ -158,6 +163,10 @@ function wire(parts: Parts): AppDeps {
     userLimiter: state.userLimiter,
     issueToken: identity.issueToken,
     verifyToken: identity.verifyToken,
+    verifyExternalToken: identity.verifyExternalToken,
+    sessions: identity.sessions,
+    ...(identity.guest ? { issueGuestToken: identity.guest } : {}),
+    identityProviders: identity.providers,
     verifyPassword: identity.verifyPassword,
     dummyPasswordHash: identity.dummyPasswordHash,
     vendor,
@@ -170,17 +179,18 @@ function wire(parts: Parts): AppDeps {
     scopes: parts.scopes,
     rolePolicies: parts.rolePolicies,
     health,
-    ossEndpoint: sandbox?.oss.url ?? ossEndpoint,
+    ossEndpoint: sandbox?.oss.endpoint ?? ossEndpoint,
     ossSigningEndpoint: sandbox
-      ? { url: sandbox.oss.url, style: 'path' }
+      ? { url: sandbox.oss.endpoint, style: 'virtual' }
       : { url: ossEndpoint, style: isIpEndpoint(config.oss.endpoint) ? 'path' : 'virtual' },
     publicUrl: parts.publicUrl,
     audit: state.audit,
     uploads: state.uploads,
     ticketSecret: createHash('sha256').update('ossvend upload ticket\u0000').update(parts.secret).digest(),
     fetchCallbackKey: createPublicKeyFetcher(),
-    // In sandbox mode the sandbox signs callbacks too, with a key served over http by itself.
-    callbackKeyRules: sandbox ? { ...OSS_PUBLIC_KEY_HOSTS, httpHosts: [new URL(sandbox.oss.url).host] } : OSS_PUBLIC_KEY_HOSTS,
+    // In sandbox mode the sandbox signs callbacks too, with a key served over http by itself at a
+    // URL no user can write (never any other URL on its host: objects live there).
+    callbackKeyRules: sandbox ? { ...OSS_PUBLIC_KEY_HOSTS, httpUrls: [sandbox.oss.callbackKeyUrl] } : OSS_PUBLIC_KEY_HOSTS,
   }
 }
 

@@ -32,6 +32,8 @@ export interface SandboxOptions {
   readonly rolePolicies: readonly Policy[]
   /** Origins that may upload from a browser (the configured ones and ossvend's own page). */
   readonly corsOrigins: () => readonly string[]
+  /** Hosts upload callbacks may go to (ossvend's own and `sandbox.callbackHosts`). */
+  readonly callbackHosts: () => readonly string[]
 }
 
 /** The local STS and OSS endpoints of sandbox mode; if the second cannot start, the first is closed. */
@@ -65,6 +67,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       rolePolicies: options.rolePolicies,
       ...(referer ? { referer } : {}),
       corsOrigins: options.corsOrigins,
+      callbackHosts: options.callbackHosts,
       clock,
       maxObjectBytes: config.sign.maxUploadBytes,
       callbackKey,

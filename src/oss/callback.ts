@@ -25,8 +25,10 @@ export function encodeCallbackVars(vars: Readonly<Record<string, string>>): stri
 export interface PublicKeyUrlRules {
   /** Hosts whose keys are trusted over https (Alibaba's: gosspublic.alicdn.com). */
   readonly httpsHosts: readonly string[]
-  /** Hosts allowed over plain http too (the sandbox's own key host, in sandbox mode only). */
+  /** Hosts allowed over plain http too. */
   readonly httpHosts?: readonly string[]
+  /** Exact URLs allowed over plain http (the sandbox's own key, in sandbox mode only). */
+  readonly httpUrls?: readonly string[]
 }
 
 export const OSS_PUBLIC_KEY_HOSTS: PublicKeyUrlRules = { httpsHosts: ['gosspublic.alicdn.com'] }
@@ -47,6 +49,7 @@ export function checkPublicKeyUrl(header: string | undefined, rules: PublicKeyUr
   if (url.username || url.password || !url.pathname.endsWith('.pem')) return undefined
   if (url.protocol === 'https:' && rules.httpsHosts.includes(url.host)) return url
   if (url.protocol === 'http:' && (rules.httpHosts ?? []).includes(url.host)) return url
+  if (url.protocol === 'http:' && (rules.httpUrls ?? []).includes(url.href)) return url
   return undefined
 }
 

@@ -91,14 +91,18 @@ export function verifyPostForm(upload: PostUpload, lookup: CredentialLookup, now
     const problem = checkCondition(condition, fields, upload, named)
     if (problem) return problem
   }
-  const extra = [...fields.keys()].find((name) => name.startsWith('x-oss-') && name !== 'x-oss-signature' && !named.has(name))
+  // The security token is a credential, checked above against the AccessKey; V1 forms (Alibaba's
+  // web samples, ali-oss) send it without naming it in the policy, and OSS accepts them.
+  const extra = [...fields.keys()].find((name) => name.startsWith('x-oss-') && name !== 'x-oss-signature' && name !== 'x-oss-security-token' && !named.has(name))
   if (extra !== undefined) return policyFailed(`Extra input fields: ${extra}`)
   if (version === 'v4') {
     for (const required of ['x-oss-signature-version', 'x-oss-credential', 'x-oss-date']) {
       if (!named.has(required)) return fail('InvalidPolicyDocument', `The policy must include ${required}.`)
     }
   }
-  if (token !== undefined && !named.has('x-oss-security-token')) return fail('InvalidPolicyDocument', 'The policy must include x-oss-security-token.')
+  // V4 policies must name the token; V1 forms (Alibaba's web samples, ali-oss) carry it as a
+  // plain field that the policy need not mention, and OSS accepts them.
+  if (version === 'v4' && token !== undefined && !named.has('x-oss-security-token')) return fail('InvalidPolicyDocument', 'The policy must include x-oss-security-token.')
   return { ok: true, anonymous: false, key, accessKeyId, version }
 }
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { closeSync, createReadStream, createWriteStream, openSync, renameSync, writeFileSync, writev } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
+import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { crc64, crc64Combine } from '../oss/crc64.js'
 import { parseJsonOrThrow } from '../lib/parse-json.js'
@@ -52,12 +52,27 @@ export interface MultipartUpload {
 }
 
 export class StoreError extends Error {
-  readonly ossCode: 'InvalidDigest' | 'FileAlreadyExists' | 'EntityTooLarge' | 'NoSuchUpload' | 'InvalidPart' | 'InvalidPartOrder'
-  constructor(code: StoreError['ossCode'], message: string) {
+  readonly ossCode:
+    | 'InvalidDigest'
+    | 'FileAlreadyExists'
+    | 'EntityTooLarge'
+    | 'EntityTooSmall'
+    | 'NoSuchUpload'
+    | 'InvalidPart'
+    | 'InvalidPartOrder'
+    | 'ObjectNotAppendable'
+    | 'PositionNotEqualToLength'
+  /** Headers the refusal carries (`x-oss-next-append-position` for appends). */
+  readonly headers: Readonly<Record<string, string>>
+  constructor(code: StoreError['ossCode'], message: string, headers: Readonly<Record<string, string>> = {}) {
     super(message)
     this.ossCode = code
+    this.headers = headers
   }
 }
+
+/** OSS's smallest part, except the last: 100 KB. */
+export const MIN_PART_BYTES = 100 * 1024
 
 export interface PutOptions {
   readonly contentType: string
@@ -104,6 +119,7 @@ export class ObjectStore {
   readonly #root: string
   readonly #buckets = new Map<string, Map<string, ObjectMeta>>()
   readonly #uploads = new Map<string, MultipartUpload>()
+  readonly #appending = new Map<string, Promise<unknown>>()
 
   constructor(root: string) {
     this.#root = root
@@ -301,6 +317,8 @@ export class ObjectStore {
       parts.push(part)
     }
     if (parts.length === 0) throw new StoreError('InvalidPart', 'No parts were listed.')
+    const small = parts.slice(0, -1).find((p) => p.size < MIN_PART_BYTES)
+    if (small) throw new StoreError('EntityTooSmall', `Your proposed upload is smaller than the minimum allowed size: part ${small.partNumber} has ${small.size} bytes, and every part but the last needs ${MIN_PART_BYTES}.`)
     const dir = join(this.#root, 'uploads', id)
     const path = join(this.#root, 'tmp', randomBytes(12).toString('hex'))
     // One pipeline for all the parts: a pipeline per part into one shared file stream left a
@@ -329,7 +347,68 @@ export class ObjectStore {
     return meta
   }
 
-  async #publish(bucket: string, key: string, tmp: string, info: { size: number; etag: string; crc64: string; options: PutOptions }): Promise<ObjectMeta> {
+  /**
+   * AppendObject: adds the body at `position`, which must be the object's length (0 creates an
+   * appendable object). The whole object is rewritten to a temporary file and renamed into place,
+   * so readers see the old or the new object, never a partial one; its CRC-64 is the whole
+   * object's. Appends to one key run one at a time.
+   */
+  async append(bucket: string, key: string, body: Readable, position: number, options: PutOptions): Promise<ObjectMeta> {
+    const lockKey = `${bucket}\u0000${key}`
+    const previous = this.#appending.get(lockKey) ?? Promise.resolve()
+    const run = previous.then(() => this.#append(bucket, key, body, position, options))
+    const settled = run.catch(() => undefined)
+    this.#appending.set(lockKey, settled)
+    try {
+      return await run
+    } finally {
+      if (this.#appending.get(lockKey) === settled) this.#appending.delete(lockKey)
+    }
+  }
+
+  async #append(bucket: string, key: string, body: Readable, position: number, options: PutOptions): Promise<ObjectMeta> {
+    const existing = this.head(bucket, key)
+    if (existing && !existing.appendable) {
+      body.resume()
+      throw new StoreError('ObjectNotAppendable', 'The object is not appendable.')
+    }
+    const length = existing?.size ?? 0
+    if (position !== length) {
+      body.resume()
+      throw new StoreError('PositionNotEqualToLength', 'Position is not equal to file length.', { 'x-oss-next-append-position': String(length) })
+    }
+    const staged = await this.stage(body, options.maxBytes === undefined ? undefined : options.maxBytes - length)
+    const path = join(this.#root, 'tmp', randomBytes(12).toString('hex'))
+    try {
+      if (options.contentMd5 !== undefined && options.contentMd5 !== staged.md5.toString('base64')) {
+        throw new StoreError('InvalidDigest', 'The Content-MD5 you specified did not match what we received.')
+      }
+      const md5 = createHash('md5')
+      const tap = () =>
+        new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            md5.update(chunk)
+            done(null, chunk)
+          },
+        })
+      const out = createWriteStream(path, { flags: 'wx' })
+      if (existing) await pipeline(this.read(bucket, existing), tap(), out, { end: false })
+      await pipeline(createReadStream(staged.path), tap(), out)
+      const crc = existing ? crc64Combine(BigInt(existing.crc64), staged.crc64, staged.size) : staged.crc64
+      // The first append sets the object's attributes; later ones keep them.
+      const attributes: PutOptions = existing
+        ? { contentType: existing.contentType, acl: existing.acl, userMeta: existing.userMeta, now: options.now }
+        : options
+      return await this.#publish(bucket, key, path, { size: length + staged.size, etag: `"${md5.digest('hex').toUpperCase()}"`, crc64: crc.toString(10), options: attributes, appendable: true })
+    } catch (err) {
+      await rm(path, { force: true })
+      throw err
+    } finally {
+      await this.discard(staged)
+    }
+  }
+
+  async #publish(bucket: string, key: string, tmp: string, info: { size: number; etag: string; crc64: string; options: PutOptions; appendable?: boolean }): Promise<ObjectMeta> {
     const index = this.#index(bucket)
     const dir = this.#bucketDir(bucket)
     const name = fileNameFor(key)
@@ -347,6 +426,7 @@ export class ObjectStore {
       ...(o.serverSideEncryption ? { serverSideEncryption: o.serverSideEncryption } : {}),
       ...(o.serverSideEncryptionKeyId ? { serverSideEncryptionKeyId: o.serverSideEncryptionKeyId } : {}),
       userMeta: o.userMeta ?? {},
+      ...(info.appendable ? { appendable: true } : {}),
       dataFile,
     }
     const metaTmp = join(this.#root, 'tmp', `${randomBytes(12).toString('hex')}.meta`)

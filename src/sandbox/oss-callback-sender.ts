@@ -18,9 +18,9 @@ export type CallbackOutcome =
  * Calls the app back the way OSS does after an upload: substitutes the system and `x:` variables
  * into the callback body, signs `path[?query]\n` + body with the sandbox's RSA key (MD5), sends
  * the key's URL base64-encoded in `x-oss-pub-key-url`, and accepts only a 200 with a JSON body,
- * within 5 seconds. It never retries.
+ * within 5 seconds. It never retries, never follows redirects, and calls only `allowedHosts`.
  */
-export async function sendCallback(request: CallbackRequest, key: { privateKey: KeyObject; publicKeyUrl: string }, timeoutMs = 5000): Promise<CallbackOutcome> {
+export async function sendCallback(request: CallbackRequest, key: { privateKey: KeyObject; publicKeyUrl: string; allowedHosts: readonly string[] }, timeoutMs = 5000): Promise<CallbackOutcome> {
   let spec: { callbackUrl?: string; callbackBody?: string; callbackBodyType?: string; callbackHost?: string }
   try {
     spec = parseJsonOrThrow(Buffer.from(request.callback, 'base64').toString('utf8')) as typeof spec
@@ -44,7 +44,17 @@ export async function sendCallback(request: CallbackRequest, key: { privateKey: 
     if (value === undefined) return ''
     return json ? JSON.stringify(value).slice(1, -1) : encodeURIComponent(value)
   })
-  const url = new URL(spec.callbackUrl.split(';')[0] as string)
+  let url: URL
+  try {
+    url = new URL(spec.callbackUrl.split(';')[0] as string)
+  } catch {
+    return { ok: false, reason: 'callbackUrl is not a URL' }
+  }
+  // Only the configured hosts: anything else (this machine's loopback services above all) is as
+  // unreachable as it is for real OSS.
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || !key.allowedHosts.includes(url.host)) {
+    return { ok: false, reason: `the sandbox calls back only ${key.allowedHosts.join(', ') || 'no host'}` }
+  }
   const rawQuery = url.search.slice(1)
   const signature = createSign('RSA-MD5').update(callbackAuthString(url.pathname, rawQuery, Buffer.from(body))).sign(key.privateKey).toString('base64')
   try {

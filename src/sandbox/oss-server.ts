@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Readable } from 'node:stream'
 import { randomBytes } from 'node:crypto'
 import type { CredentialLookup, ReceivedRequest } from '../oss/verify.js'
 import type { PolicyLayers } from '../policy/authorize.js'
@@ -10,14 +11,16 @@ import type { Policy } from '../policy/types.js'
 import { sandboxControlToken } from './control-auth.js'
 import type { ObjectMeta } from './object-store.js'
 import { xmlDocument, xmlElements } from './oss-xml.js'
+import { advertisedEndpoint } from './oss/advertised-endpoint.js'
 import { authenticate } from './oss/authenticate.js'
 import type { Authorize, OssCall, Sandbox, SandboxOssOptions } from './oss/context.js'
-import { handleControl } from './oss/control.js'
+import { CALLBACK_KEY_PATH, handleControl } from './oss/control.js'
 import { noSuchBucket, OssFailure } from './oss/failure.js'
 import { header, sendError, sendXml } from './oss/http-io.js'
 import { isPostObject, postObject } from './oss/post-object.js'
 import { findRoute } from './oss/routes.js'
-import { parseTarget } from './oss/target.js'
+import { parseTarget, requestUrl } from './oss/target.js'
+import { requestBody } from './oss/payload-check.js'
 
 export type { SandboxOssOptions } from './oss/context.js'
 
@@ -86,12 +89,12 @@ export function createSandboxOss(options: SandboxOssOptions) {
     const origin = header(req, 'origin')
     if (allowed(origin)) {
       res.setHeader('Access-Control-Allow-Origin', origin as string)
-      res.setHeader('Access-Control-Expose-Headers', 'ETag, x-oss-request-id, x-oss-hash-crc64ecma, x-oss-version-id')
+      res.setHeader('Access-Control-Expose-Headers', 'ETag, x-oss-request-id, x-oss-hash-crc64ecma, x-oss-version-id, x-oss-next-append-position, x-oss-object-type')
       res.setHeader('Vary', 'Origin')
     }
     try {
       if (req.method === 'OPTIONS') return preflight(req, res, origin)
-      const url = new URL(req.url ?? '/', 'http://sandbox')
+      const url = requestUrl(req)
       if (await handleControl(sandbox, req, res, url.pathname)) return
       const target = parseTarget(req, url, (name) => options.store.hasBucket(name))
       if (isPostObject(req, target.key, target.bucket)) return await postObject(sandbox, req, res, target.bucket)
@@ -102,9 +105,10 @@ export function createSandboxOss(options: SandboxOssOptions) {
       const received: ReceivedRequest = { method: req.method ?? 'GET', bucket: target.bucket, key: target.key, query, headers }
       const now = sandbox.now()
       const authStarted = process.hrtime.bigint()
-      const auth = authenticate(received, lookup, now, options.region)
+      const rawPath = (req.url ?? '/').split('?')[0] as string
+      const auth = authenticate(received, rawPath, lookup, now, options.region)
       timing.authNs += Number(process.hrtime.bigint() - authStarted)
-      if (!auth.ok) throw new OssFailure(auth.code, auth.message, auth.stringToSign)
+      if (!auth.ok) throw new OssFailure(auth.code, auth.message, auth.detail)
       if (target.bucket !== '' && !options.store.hasBucket(target.bucket)) throw noSuchBucket()
       if ((auth.anonymous || auth.signedUrl) && referer) {
         const check = referer({ ...(headers.referer ? { referer: headers.referer } : {}), hasAuthorizationHeader: false })
@@ -127,7 +131,13 @@ export function createSandboxOss(options: SandboxOssOptions) {
           throw new OssFailure('AccessDenied', 'You have no right to access this object because of bucket acl or policy.', `${result.operation}: ${failed?.result.decision} (${failed?.result.layer}: ${failed?.result.reason})`)
         }
       }
-      const call: OssCall = { sandbox, req, res, r: received, target, now, authorize, has: (name) => query[name] !== undefined }
+      let body: Readable | undefined
+      const payload = auth.anonymous ? undefined : auth.payload
+      const call: OssCall = {
+        sandbox, req, res, r: received, target, now, authorize,
+        has: (name) => query[name] !== undefined,
+        body: () => (body ??= requestBody(req, headers, payload)),
+      }
       const route = findRoute(call)
       if (!route) throw new OssFailure('MethodNotAllowed', 'The specified method is not allowed against this resource.')
       await route.handle(call)
@@ -154,6 +164,10 @@ export function createSandboxOss(options: SandboxOssOptions) {
 export interface RunningSandboxOss {
   readonly server: Server
   readonly url: string
+  /** What clients are given as the OSS endpoint (a host name: see advertised-endpoint.ts). */
+  readonly endpoint: string
+  /** Where the callback signatures' public key is served: a path no bucket or object can take. */
+  readonly callbackKeyUrl: string
   /** Opens `/__sandbox/clock` (and the sandbox STS's `/__sandbox/faults`); printed at start-up. */
   readonly controlToken: string
   close(): Promise<void>
@@ -181,6 +195,8 @@ export async function startSandboxOss(options: SandboxOssOptions & { host?: stri
   return {
     server,
     url: selfUrl,
+    endpoint: advertisedEndpoint(port),
+    callbackKeyUrl: `${selfUrl}${CALLBACK_KEY_PATH}`,
     controlToken: sandboxControlToken(options.root),
     close: () =>
       new Promise<void>((resolve) => {

@@ -36,6 +36,11 @@ export const OSS_ERRORS = {
   FileAlreadyExists: 409,
   MethodNotAllowed: 405,
   NotImplemented: 501,
+  InvalidURI: 400,
+  BadDigest: 400,
+  XAmzContentSHA256Mismatch: 400,
+  PositionNotEqualToLength: 409,
+  ObjectNotAppendable: 409,
 } as const
 
 export type OssErrorCode = keyof typeof OSS_ERRORS

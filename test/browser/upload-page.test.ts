@@ -10,6 +10,8 @@ const SHOTS = join(ROOT, 'test-results', 'screenshots')
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
 
 let server: ServerProcess
+// The page reaches the sandbox OSS at its advertised endpoint, bucket.localhost:PORT.
+const toSandboxOss = (url: URL) => url.port === new URL(server.ossUrl).port
 let browser: Browser
 let shot = 0
 
@@ -119,7 +121,7 @@ describe('the upload page in Chromium', () => {
     const page = await context.newPage()
     await signIn(page, 'alice', 'alice-sandbox-password')
     let attemptsOfPart3 = 0
-    await page.route(`${server.ossUrl}/**`, async (route) => {
+    await page.route(toSandboxOss, async (route) => {
       const url = new URL(route.request().url())
       if (route.request().method() === 'PUT' && url.searchParams.get('partNumber') === '3' && attemptsOfPart3++ === 0) return route.abort('connectionreset')
       return route.continue()
@@ -148,7 +150,7 @@ describe('the upload page in Chromium', () => {
       if (r.method() === 'PUT' && url.searchParams.has('partNumber')) parts.push(url.searchParams.get('partNumber') as string)
     })
     // Slow every part down so that the reload lands mid-upload.
-    await page.route(`${server.ossUrl}/**`, async (route) => {
+    await page.route(toSandboxOss, async (route) => {
       if (route.request().method() === 'PUT') await new Promise((r) => setTimeout(r, 150))
       return route.continue()
     })

@@ -15,10 +15,11 @@ const lookup = (id: string) => {
   return c ? { accessKeySecret: c.accessKeySecret, securityToken: c.securityToken, expiresAt: c.expiresAt } : undefined
 }
 
-/** A signed URL as the sandbox OSS receives it (path style: /bucket/key). */
+/** A signed URL as the sandbox OSS receives it (virtual-hosted: bucket.localhost:port/key). */
 function asReceived(url: string, method: string, headers: Record<string, string> = {}): ReceivedRequest {
   const u = new URL(url)
-  const [, bucket = '', ...rest] = u.pathname.split('/')
+  const bucket = u.hostname.split('.')[0] as string
+  const rest = u.pathname.slice(1).split('/')
   const query: Record<string, string | null> = {}
   for (const [k, v] of u.searchParams) query[k] = v
   return { method, bucket, key: decodeURIComponent(rest.join('/')), query, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])) }
@@ -42,8 +43,9 @@ describe('POST /v1/sign/url', () => {
     const res = await signUrl(alice, { key: 'alice/photo.jpg', method: 'GET', expiresIn: 600 }).expect(200)
     expect(res.body).toMatchObject({ method: 'GET', headers: {}, expiresIn: 600, version: 'v4' })
     const url = new URL(res.body.url)
-    expect(`${url.protocol}//${url.host}`).toBe(t.oss.url)
-    expect(url.pathname).toBe('/app-base-oss/alice/photo.jpg')
+    // Virtual-hosted on the advertised endpoint (http://localhost:PORT), as on real OSS.
+    expect(`${url.protocol}//${url.host}`).toBe(t.deps.ossEndpoint.replace('//', '//app-base-oss.'))
+    expect(url.pathname).toBe('/alice/photo.jpg')
     expect(url.searchParams.get('x-oss-security-token')).toBeTruthy()
     rememberSecrets(url.searchParams.get('x-oss-security-token') ?? undefined)
     expect(verifyRequest(asReceived(res.body.url, 'GET'), lookup, new Date(), 'cn-hangzhou')).toMatchObject({ ok: true, signedUrl: true })
@@ -152,7 +154,7 @@ describe('POST /v1/sign/url with process', () => {
 describe('POST /v1/sign/post', () => {
   it('gives a V4 form for a directory under the prefix, fields in send order, verifiable', async () => {
     const res = await signPost(alice, { dir: 'alice/photos/', maxSize: 1024, contentTypes: ['image/png'] }).expect(200)
-    expect(res.body).toMatchObject({ host: `${t.oss.url}/app-base-oss`, dir: 'alice/photos/', version: 'v4', maxSize: 1024, contentTypes: ['image/png'] })
+    expect(res.body).toMatchObject({ host: t.deps.ossEndpoint.replace('//', '//app-base-oss.'), dir: 'alice/photos/', version: 'v4', maxSize: 1024, contentTypes: ['image/png'] })
     const names = res.body.fields.map((f: { name: string }) => f.name)
     expect(names.slice(0, 6)).toEqual(['key', 'policy', 'x-oss-signature-version', 'x-oss-credential', 'x-oss-date', 'x-oss-signature'])
     expect(names).toEqual(expect.arrayContaining(['x-oss-security-token', 'success_action_status', 'callback']))

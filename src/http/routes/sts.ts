@@ -3,6 +3,7 @@ import type { Principal, VendResult } from '../../grant/vend.js'
 import { RequestInvalidError, ScopeUnknownError } from '../../errors.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
 import { limitPerUser } from '../user-rate-limit.js'
+import { providerOf } from '../../auth/user-id.js'
 import type { AppDeps } from '../deps.js'
 import { toProblem } from '../problem.js'
 import { providerScopeOf, stsAuth, wantsProviderErrors } from '../sts-request-auth.js'
@@ -45,6 +46,7 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
         {
           audit: 'credential-vended',
           user: principal.userId,
+          provider: principal.provider ?? providerOf(principal.userId),
           scope: result.scope,
           policyHash: result.rendered.hash,
           sessionName: result.sessionName,
@@ -75,8 +77,8 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
         AccessKeySecret: result.credentials.accessKeySecret,
         SecurityToken: result.credentials.securityToken,
         Expiration: result.credentials.expiration,
-        ...(deps.config.sts.flatPlacement ? { ...placement(result), Scope: result.scope } : {}),
-        Placement: { ...placement(result), Scope: result.scope },
+        ...(deps.config.sts.flatPlacement ? { ...placement(result), Scope: result.scope, Provider: principal.provider ?? providerOf(principal.userId) } : {}),
+        Placement: { ...placement(result), Scope: result.scope, Provider: principal.provider ?? providerOf(principal.userId) },
       }),
     )
   }

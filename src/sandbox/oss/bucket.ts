@@ -49,7 +49,7 @@ function listMultipartUploads(call: OssCall): void {
 }
 
 async function deleteMultipleObjects(call: OssCall): Promise<void> {
-  const xml = parseXml(await readAll(call.req, 1024 * 1024)) as { Delete?: { Quiet?: unknown; Object?: unknown } }
+  const xml = parseXml(await readAll(call.body(), 1024 * 1024)) as { Delete?: { Quiet?: unknown; Object?: unknown } }
   const keys = toArray(xml.Delete?.Object).map((o) => String((o as { Key?: unknown }).Key ?? ''))
   if (keys.length === 0 || keys.length > 1000) throw new OssFailure('MalformedXML', 'The XML you provided was not well-formed or did not validate.')
   call.authorize('DeleteMultipleObjects', { keys })

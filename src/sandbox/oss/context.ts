@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { KeyObject } from 'node:crypto'
+import type { Readable } from 'node:stream'
 import type { CredentialLookup, ReceivedRequest } from '../../oss/verify.js'
 import type { PolicyLayers } from '../../policy/authorize.js'
 import type { OperationParams } from '../../policy/operations.js'
@@ -28,6 +29,12 @@ export interface SandboxOssOptions {
   readonly callbackKey?: { readonly privateKey: KeyObject; readonly publicKeyPem: string }
   /** The sandbox's own base URL, once it listens (for the key URL in callbacks). */
   readonly selfUrl?: () => string
+  /**
+   * The `host[:port]`s upload callbacks may go to (ossvend's own public URL and
+   * `sandbox.callbackHosts`); read per request. Real OSS cannot reach this machine's loopback,
+   * so the sandbox calls nothing else (no SSRF through `callbackUrl`). None: no callbacks at all.
+   */
+  readonly callbackHosts?: () => readonly string[]
 }
 
 /** Where the sandbox's time goes, for bench/sandbox: all requests, signatures, the policy engine. */
@@ -70,6 +77,8 @@ export interface OssCall {
   /** Throws AccessDenied unless the engine allows the operation for this caller. */
   readonly authorize: Authorize
   has(name: string): boolean
+  /** The request body as the operation stores it (aws-chunked decoded, checksums checked). */
+  body(): Readable
 }
 
 /** An entry of the route table: the first whose `matches` holds handles the request. */

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Readable } from 'node:stream'
 import { XMLParser } from 'fast-xml-parser'
 import { StoreError } from '../object-store.js'
 import { OSS_ERRORS, xmlDocument, xmlElements, type OssErrorCode } from '../oss-xml.js'
@@ -46,6 +47,7 @@ export function sendError(res: ServerResponse, err: unknown, requestId: string):
   } else if (err instanceof StoreError) {
     code = err.ossCode
     message = err.message
+    for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value)
   } else {
     res.statusCode = 500
     res.end()
@@ -56,7 +58,7 @@ export function sendError(res: ServerResponse, err: unknown, requestId: string):
 }
 
 /** The whole body as text, refusing more than `limit` bytes. */
-export function readAll(req: IncomingMessage, limit: number): Promise<string> {
+export function readAll(req: Readable, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0

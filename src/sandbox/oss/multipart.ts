@@ -3,12 +3,13 @@ import type { MultipartUpload } from '../object-store.js'
 import type { OssCall, OssRoute } from './context.js'
 import { methodNotAllowed, OssFailure } from './failure.js'
 import { parseXml, readAll, sendEmpty, sendXml, toArray } from './http-io.js'
-import { putOptionsFrom, setObjectHeaders } from './object-headers.js'
+import { aclOf, putOptionsFrom, setObjectHeaders } from './object-headers.js'
 import { answerCallback, decodeCallbackVars } from './upload-callback.js'
 
 async function initiate(call: OssCall): Promise<void> {
   const { sandbox, target: t } = call
   call.authorize('InitiateMultipartUpload', { key: t.key })
+  if (aclOf(call.r.headers)) call.authorize('PutObjectAcl', { key: t.key }, sandbox.store.head(t.bucket, t.key))
   const id = await sandbox.store.initiateMultipart(t.bucket, t.key, putOptionsFrom(call.r.headers, call.now))
   sendXml(call.res, 200, xmlDocument('InitiateMultipartUploadResult', xmlElements([['Bucket', t.bucket], ['Key', t.key], ['UploadId', id]])))
 }
@@ -27,7 +28,7 @@ async function uploadPart(call: OssCall): Promise<void> {
   const partNumber = Number(call.r.query.partNumber)
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) throw new OssFailure('InvalidArgument', 'Part number must be an integer between 1 and 10000.')
   call.authorize('UploadPart', { key: call.target.key })
-  const part = await call.sandbox.store.uploadPart(upload.id, partNumber, call.req, call.r.headers['content-md5'])
+  const part = await call.sandbox.store.uploadPart(upload.id, partNumber, call.body(), call.r.headers['content-md5'])
   call.res.setHeader('ETag', part.etag)
   call.res.setHeader('x-oss-hash-crc64ecma', part.crc64)
   sendEmpty(call.res, 200)
@@ -52,7 +53,7 @@ async function complete(call: OssCall): Promise<void> {
   const { sandbox, target: t, r, req, res } = call
   const upload = uploadOf(call)
   call.authorize('CompleteMultipartUpload', { key: t.key })
-  const xml = parseXml(await readAll(req, 1024 * 1024)) as { CompleteMultipartUpload?: { Part?: unknown } }
+  const xml = parseXml(await readAll(call.body(), 1024 * 1024)) as { CompleteMultipartUpload?: { Part?: unknown } }
   const listed = toArray(xml.CompleteMultipartUpload?.Part).map((p) => {
     const part = p as { PartNumber?: unknown; ETag?: unknown }
     return { partNumber: Number(part.PartNumber), etag: String(part.ETag ?? '') }

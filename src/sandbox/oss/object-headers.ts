@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import type { ObjectAcl, ObjectMeta, PutOptions } from '../object-store.js'
+import { OssFailure } from './failure.js'
 
 /** ETag, CRC-64 and encryption on every write's answer; with `full`, what GET and HEAD send too. */
 export function setObjectHeaders(res: ServerResponse, meta: ObjectMeta, full: boolean): void {
@@ -16,9 +17,22 @@ export function setObjectHeaders(res: ServerResponse, meta: ObjectMeta, full: bo
   for (const [k, v] of Object.entries(meta.userMeta)) res.setHeader(k, v)
 }
 
+const OBJECT_ACLS: readonly string[] = ['default', 'private', 'public-read', 'public-read-write']
+
+/**
+ * The `x-oss-object-acl` a write (or form) asks for, if any; an unknown value is InvalidArgument.
+ * A write that sets an ACL needs `oss:PutObjectAcl` too, as RAM documents.
+ */
+export function aclOf(headers: Readonly<Record<string, string>>): ObjectAcl | undefined {
+  const acl = headers['x-oss-object-acl']
+  if (acl === undefined) return undefined
+  if (!OBJECT_ACLS.includes(acl)) throw new OssFailure('InvalidArgument', 'no such object access control exists')
+  return acl as ObjectAcl
+}
+
 /** The stored attributes a write takes from its headers (or a form's fields, lower-cased). */
 export function putOptionsFrom(headers: Readonly<Record<string, string>>, now: Date): PutOptions {
-  const acl = headers['x-oss-object-acl'] as ObjectAcl | undefined
+  const acl = aclOf(headers)
   return {
     contentType: headers['content-type'] ?? 'application/octet-stream',
     ...(acl ? { acl } : {}),

@@ -2,7 +2,7 @@ import { xmlDocument, xmlElements } from '../oss-xml.js'
 import type { OssCall, OssRoute } from './context.js'
 import { methodNotAllowed, noSuchBucket, noSuchKey, OssFailure } from './failure.js'
 import { sendEmpty, sendXml } from './http-io.js'
-import { putOptionsFrom, setObjectHeaders } from './object-headers.js'
+import { aclOf, putOptionsFrom, setObjectHeaders } from './object-headers.js'
 import { answerCallback, decodeCallbackVars } from './upload-callback.js'
 
 const RESPONSE_OVERRIDES = [
@@ -18,7 +18,8 @@ async function putObject(call: OssCall): Promise<void> {
   const { sandbox, r, target: t, req, res } = call
   const meta = sandbox.store.head(t.bucket, t.key)
   call.authorize('PutObject', { key: t.key, tagging: r.headers['x-oss-tagging'] !== undefined }, meta)
-  const saved = await sandbox.store.put(t.bucket, t.key, req, {
+  if (aclOf(r.headers)) call.authorize('PutObjectAcl', { key: t.key }, meta)
+  const saved = await sandbox.store.put(t.bucket, t.key, call.body(), {
     ...putOptionsFrom(r.headers, call.now),
     ...(r.headers['content-md5'] ? { contentMd5: r.headers['content-md5'] } : {}),
     ...(sandbox.options.maxObjectBytes ? { maxBytes: sandbox.options.maxObjectBytes } : {}),
@@ -72,11 +73,13 @@ async function copyObject(call: OssCall): Promise<void> {
   if (!sandbox.store.hasBucket(sourceBucket)) throw noSuchBucket()
   const sourceMeta = sandbox.store.head(sourceBucket, sourceKey)
   call.authorize('CopyObject', { key: t.key, sourceBucket, sourceKey }, sourceMeta)
+  const acl = aclOf(r.headers)
+  if (acl) call.authorize('PutObjectAcl', { key: t.key }, sandbox.store.head(t.bucket, t.key))
   if (!sourceMeta) throw noSuchKey()
   const replace = r.headers['x-oss-metadata-directive'] === 'REPLACE'
   const opts = replace
     ? putOptionsFrom(r.headers, call.now)
-    : { contentType: sourceMeta.contentType, userMeta: sourceMeta.userMeta, forbidOverwrite: r.headers['x-oss-forbid-overwrite'] === 'true', now: call.now }
+    : { contentType: sourceMeta.contentType, userMeta: sourceMeta.userMeta, forbidOverwrite: r.headers['x-oss-forbid-overwrite'] === 'true', ...(acl ? { acl } : {}), now: call.now }
   const meta = await sandbox.store.copy(sourceBucket, sourceMeta, t.bucket, t.key, opts)
   setObjectHeaders(res, meta, false)
   sendXml(res, 200, xmlDocument('CopyObjectResult', xmlElements([['ETag', meta.etag], ['LastModified', meta.lastModified]])))

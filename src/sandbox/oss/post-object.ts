@@ -7,7 +7,7 @@ import { xmlDocument, xmlElements, type OssErrorCode } from '../oss-xml.js'
 import type { Sandbox } from './context.js'
 import { noSuchBucket, OssFailure } from './failure.js'
 import { header, sendEmpty, sendXml } from './http-io.js'
-import { putOptionsFrom, setObjectHeaders } from './object-headers.js'
+import { aclOf, putOptionsFrom, setObjectHeaders } from './object-headers.js'
 import { answerCallback } from './upload-callback.js'
 
 interface Form {
@@ -44,10 +44,14 @@ export async function postObject(sandbox: Sandbox, req: IncomingMessage, res: Se
       const check = referer({ ...(header(req, 'referer') ? { referer: header(req, 'referer') as string } : {}), hasAuthorizationHeader: false })
       if (!check.allowed) throw new OssFailure('AccessDenied', 'You are denied by bucket referer policy.', check.reason)
     }
-    const result = authorizeOperation(sandbox.layersFor(accessKeyId, store.head(bucket, key)), 'PostObject', { bucket, key, account: options.account })
-    if (result.decision !== 'Allow') {
-      const failed = result.checks[0]?.result
-      throw new OssFailure('AccessDenied', 'You have no right to access this object because of bucket acl or policy.', `PostObject: ${failed?.decision} (${failed?.layer}: ${failed?.reason})`)
+    const layers = sandbox.layersFor(accessKeyId, store.head(bucket, key))
+    // A form that sets an ACL needs oss:PutObjectAcl too, as RAM documents.
+    for (const operation of aclOf(lower) ? ['PostObject', 'PutObjectAcl'] : ['PostObject']) {
+      const result = authorizeOperation(layers, operation, { bucket, key, account: options.account })
+      if (result.decision !== 'Allow') {
+        const failed = result.checks[0]?.result
+        throw new OssFailure('AccessDenied', 'You have no right to access this object because of bucket acl or policy.', `${operation}: ${failed?.decision} (${failed?.layer}: ${failed?.reason})`)
+      }
     }
     const contentType = lower['content-type'] ?? (fileType || 'application/octet-stream')
     const meta = await store.publish(bucket, key, staged, putOptionsFrom({ ...lower, 'content-type': contentType }, now))

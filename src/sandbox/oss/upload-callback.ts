@@ -4,6 +4,7 @@ import { sendCallback } from '../oss-callback-sender.js'
 import { xmlDocument, xmlElements } from '../oss-xml.js'
 import type { Sandbox } from './context.js'
 import { OssFailure } from './failure.js'
+import { CALLBACK_KEY_PATH } from './control.js'
 import { sendXml } from './http-io.js'
 import { parseJsonOrThrow } from '../../lib/parse-json.js'
 
@@ -31,7 +32,7 @@ export async function answerCallback(sandbox: Sandbox, req: IncomingMessage, res
   if (!callbackKey || !selfUrl) throw new OssFailure('NotImplemented', 'Callbacks are not configured in this sandbox.')
   const outcome = await sendCallback(
     { callback: cb.callback, vars: cb.vars, values: { bucket, object: meta.key, size: meta.size, mimeType: meta.contentType, etag: meta.etag.replaceAll('"', ''), crc64: meta.crc64, clientIp: req.socket.remoteAddress ?? '', operation: cb.operation } },
-    { privateKey: callbackKey.privateKey, publicKeyUrl: `${selfUrl()}/__sandbox/callback_pub_key.pem` },
+    { privateKey: callbackKey.privateKey, publicKeyUrl: `${selfUrl()}${CALLBACK_KEY_PATH}`, allowedHosts: sandbox.options.callbackHosts?.() ?? [] },
   )
   if (outcome.ok) {
     res.statusCode = 200

@@ -163,9 +163,6 @@ async function uploadInParts(file, item) {
     bucket: sts.Placement.Bucket,
     region: `oss-${sts.Placement.Region}`,
     secure: sts.Placement.Endpoint.startsWith('https'),
-    // An IP or localhost endpoint (the sandbox) needs path style; ali-oss's browser build does not
-    // switch to it by itself as the Node build does.
-    sldEnable: /^https?:\/\/(\d+\.\d+\.\d+\.\d+|localhost|\[)/.test(sts.Placement.Endpoint),
     retryMax: 3,
   })
   const key = `${sts.Placement.Prefix}web/${file.name}`
