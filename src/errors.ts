@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'ERR_REQUEST_INVALID'
   | 'ERR_REQUEST_MALFORMED'
   | 'ERR_PAYLOAD_TOO_LARGE'
+  | 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  | 'ERR_KEY_OUTSIDE_PREFIX'
   | 'ERR_AUTH_REQUIRED'
   | 'ERR_AUTH_INVALID'
   | 'ERR_AUTH_EXPIRED'
@@ -147,6 +149,21 @@ export class RequestMalformedError extends AppError {
 
 export class PayloadTooLargeError extends AppError {
   readonly code = 'ERR_PAYLOAD_TOO_LARGE'
+}
+
+/** A body was sent in a media type the route does not read (JSON routes read application/json). */
+export class UnsupportedMediaTypeError extends AppError {
+  readonly code = 'ERR_UNSUPPORTED_MEDIA_TYPE'
+}
+
+/** An object key (or key prefix) names another prefix than the caller's: refused, never rewritten. */
+export class KeyOutsidePrefixError extends AppError {
+  readonly code = 'ERR_KEY_OUTSIDE_PREFIX'
+  readonly pointer: string
+  constructor(pointer: string, prefix: string) {
+    super(`${pointer.slice(1)} must be a full object key under your prefix "${prefix}"`)
+    this.pointer = pointer
+  }
 }
 
 /** No credentials were presented. */

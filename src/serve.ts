@@ -92,10 +92,10 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
         })
       : undefined
     if (sandbox) opened.push(sandbox)
+    const identity = await createIdentity({ config, secret, clock, sandbox: sandboxMode, logger, state })
     if (sandbox && !(await localhostSubdomainsResolve(config.oss.bucket))) {
       logger.warn(`${config.oss.bucket}.localhost does not resolve to loopback here, so Node clients cannot reach the sandbox OSS at ${sandbox.oss.endpoint}; install nss-myhostname (Debian: apt-get install libnss-myhostname)`)
     }
-    const identity = await createIdentity({ config, secret, clock, sandbox: sandboxMode })
     const sts = options.stsClient ?? createStsClient({ config, env, ...(options.legacyCredentials ? { legacyCredentials: options.legacyCredentials } : {}), ...(sandbox ? { sandbox } : {}) })
     const headObject = createServerObjectHead({
       config,
@@ -163,6 +163,10 @@ function wire(parts: Parts): AppDeps {
     userLimiter: state.userLimiter,
     issueToken: identity.issueToken,
     verifyToken: identity.verifyToken,
+    verifyExternalToken: identity.verifyExternalToken,
+    sessions: identity.sessions,
+    ...(identity.guest ? { issueGuestToken: identity.guest } : {}),
+    identityProviders: identity.providers,
     verifyPassword: identity.verifyPassword,
     dummyPasswordHash: identity.dummyPasswordHash,
     vendor,

@@ -1,67 +1,122 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { IdpUnavailableError } from '../errors.js'
-import type { KeyResolver } from './tokens.js'
-import { parseJsonOrThrow } from '../lib/parse-json.js'
+import { createRemoteJWKSet, customFetch, type CryptoKey, type FlattenedJWSInput, type JWSHeaderParameters } from 'jose'
+import { parseJsonText } from '../lib/parse-json.js'
+import { boundedGet, cacheControlMaxAge, ProviderFetchError, type BoundedFetchOptions } from './bounded-fetch.js'
 
-/** Keys from PEM files, by kid (config `auth.external.publicKeys`). */
+/** Finds the key for a token's protected header; the `kid` is attacker input, only looked up. */
+export type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<KeyObject | CryptoKey>
+
+/** Keys from PEM files, by kid (`publicKeys`). */
 export async function createStaticKeyResolver(publicKeys: Readonly<Record<string, string>>): Promise<KeyResolver> {
   const keys = new Map<string, KeyObject>()
   for (const [kid, path] of Object.entries(publicKeys)) keys.set(kid, createPublicKey(await readFile(path, 'utf8')))
-  return async (kid) => (kid === undefined ? undefined : keys.get(kid))
+  return async (header) => {
+    const key = header.kid === undefined ? undefined : keys.get(header.kid)
+    if (!key) throw new KeyUnknownError()
+    return key
+  }
 }
 
-export interface JwksResolverOptions {
-  readonly url: string
-  readonly timeoutMs?: number
-  /** At most one fetch per this many ms for unknown kids, so random kids cannot flood the IdP. */
-  readonly minRefetchMs?: number
-  readonly fetch?: typeof fetch
-  readonly now?: () => number
+/** The token names a key the provider does not list. */
+export class KeyUnknownError extends Error {
+  override readonly name = 'KeyUnknownError'
+  constructor() {
+    super('kid-unknown')
+  }
+}
+
+export interface RemoteKeySetOptions extends BoundedFetchOptions {
+  /** Keys are never used longer than this after they were fetched (`jwksMaxAgeSec`). */
+  readonly maxAgeSec: number
+  /** A shorter `Cache-Control: max-age` from the provider wins, but never below this. */
+  readonly minAgeSec?: number
+  /** At most one refetch per this many seconds for a kid the set does not hold. */
+  readonly cooldownSec: number
+  readonly maxKeys: number
+  /** Milliseconds; a parameter so tests can move time. */
+  readonly now: () => number
+  readonly onBackgroundError?: (err: unknown) => void
+}
+
+export interface RemoteKeySet {
+  readonly url: URL
+  readonly resolve: KeyResolver
+  /** Fetches now (start-up checks and `providers check`); what it found. */
+  reload(): Promise<{ keys: number; kids: string[]; maxAgeSec: number }>
 }
 
 /**
- * Keys from a JWKS URL, cached. An unknown kid triggers a refetch at most once per
- * `minRefetchMs`, so rotation works without a restart. A cold cache with the IdP down is
- * IdpUnavailableError (503), not an authentication failure.
+ * A provider's JSON Web Key Set, kept by `jose`'s remote key set (key import and matching by
+ * kid/alg/use, single-flight fetches, the unknown-kid cooldown) behind a fetch that enforces
+ * https, a deadline, a byte limit, a key count and unique kids, and reads `Cache-Control`.
+ * Age is ours: from 80 % of the maximum age the set is refetched in the background; past the
+ * maximum age it is not used at all until a fetch succeeds, so a key the provider removed stops
+ * being accepted within the maximum age. A failed fetch changes nothing that is kept.
  */
-export function createJwksResolver(options: JwksResolverOptions): KeyResolver {
-  const fetchImpl = options.fetch ?? fetch
-  const now = options.now ?? Date.now
-  const minRefetchMs = options.minRefetchMs ?? 60_000
-  let keys = new Map<string, KeyObject>()
-  let lastFetch = -Infinity
-  let pending: Promise<void> | undefined
+export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): RemoteKeySet {
+  const minAgeSec = options.minAgeSec ?? 10
+  let fetchedAt: number | undefined
+  let maxAgeMs = options.maxAgeSec * 1000
+  let last: { kids: string[]; maxAgeSec: number } = { kids: [], maxAgeSec: options.maxAgeSec }
 
-  async function refresh(): Promise<void> {
-    lastFetch = now()
-    const response = await fetchImpl(options.url, { signal: AbortSignal.timeout(options.timeoutMs ?? 5000) })
-    if (!response.ok) throw new Error(`JWKS answered ${response.status}`)
-    const body = parseJsonOrThrow(await response.text()) as { keys?: { kid?: string; kty?: string }[] }
-    const next = new Map<string, KeyObject>()
-    for (const jwk of body.keys ?? []) {
-      if (typeof jwk.kid !== 'string') continue
+  async function fetchKeySet(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const target = new URL(input instanceof Request ? input.url : String(input))
+    const answer = await boundedGet(target, options, init?.signal ?? undefined)
+    if (answer.status !== 200) throw new ProviderFetchError('status', `${target.origin}${target.pathname} answered ${answer.status}`)
+    const kids = checkKeySet(answer.body, options.maxKeys)
+    const given = cacheControlMaxAge(answer.headers['cache-control'])
+    const ageSec = Math.max(minAgeSec, Math.min(options.maxAgeSec, given ?? options.maxAgeSec))
+    // Recorded here, once the answer is known to be usable: jose applies it right after.
+    fetchedAt = options.now()
+    maxAgeMs = ageSec * 1000
+    last = { kids, maxAgeSec: ageSec }
+    return new Response(answer.body, { status: 200, headers: { 'content-type': 'application/json' } })
+  }
+
+  const jwks = createRemoteJWKSet(url, {
+    timeoutDuration: options.timeoutMs,
+    cooldownDuration: options.cooldownSec * 1000,
+    // Expiry is decided above with our clock; jose never drops a set on its own.
+    cacheMaxAge: Number.POSITIVE_INFINITY,
+    [customFetch]: fetchKeySet,
+  })
+
+  return {
+    url,
+    async resolve(header, token) {
+      const age = fetchedAt === undefined ? Number.POSITIVE_INFINITY : options.now() - fetchedAt
+      if (age >= maxAgeMs) await jwks.reload()
+      else if (age >= maxAgeMs * 0.8 && !jwks.reloading) jwks.reload().catch((err: unknown) => options.onBackgroundError?.(err))
       try {
-        next.set(jwk.kid, createPublicKey({ key: jwk as never, format: 'jwk' }))
-      } catch {
-        // A key this runtime cannot use is skipped, not fatal.
+        return (await jwks(header, token)) as KeyObject | CryptoKey
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ERR_JWKS_NO_MATCHING_KEY') throw new KeyUnknownError()
+        throw err
       }
-    }
-    keys = next
+    },
+    async reload() {
+      await jwks.reload()
+      return { keys: last.kids.length, ...last }
+    },
   }
+}
 
-  return async (kid) => {
-    if (kid === undefined) return undefined
-    const known = keys.get(kid)
-    if (known) return known
-    if (now() - lastFetch < minRefetchMs) return undefined
-    pending ??= refresh().finally(() => (pending = undefined))
-    try {
-      await pending
-    } catch (err) {
-      if (keys.size === 0) throw new IdpUnavailableError('identity provider keys unavailable', { cause: err })
-      return undefined
-    }
-    return keys.get(kid)
+/** Checks a key set document before anything of it is kept; returns its kids. */
+export function checkKeySet(body: string, maxKeys: number): string[] {
+  const parsed = parseJsonText(body)
+  if (!parsed.ok) throw new ProviderFetchError('not-json', 'the key set is not JSON')
+  const doc = parsed.value
+  const keys = (doc as { keys?: unknown } | null)?.keys
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || !Array.isArray(keys) || !keys.every((k) => k !== null && typeof k === 'object' && !Array.isArray(k))) {
+    throw new ProviderFetchError('malformed', 'the key set is not { "keys": [ ... ] }')
   }
+  if (keys.length > maxKeys) throw new ProviderFetchError('too-many-keys', `the key set lists ${keys.length} keys (at most ${maxKeys})`)
+  const kids = keys.map((k: { kid?: unknown }) => (typeof k.kid === 'string' ? k.kid : ''))
+  const seen = new Set<string>()
+  for (const kid of kids) {
+    if (seen.has(kid)) throw new ProviderFetchError('duplicate-kid', kid === '' ? 'the key set lists several keys without a kid' : 'the key set lists one kid twice')
+    seen.add(kid)
+  }
+  return kids
 }

@@ -43,6 +43,28 @@ export async function upsertUser(path: string, username: string, password: strin
   if (password.length < 8) throw new Error('password must have at least 8 characters')
   const users = (await readUsersFile(path)).filter((u) => u.username !== username)
   users.push({ username, passwordHash: await hashPassword(password, log2N), scopes })
+  await writeUsersFile(path, users)
+}
+
+/** Removes a user; false when there was none of that name (the file is then left as it was). */
+export async function removeUser(path: string, username: string): Promise<boolean> {
+  const users = await readUsersFile(path)
+  const kept = users.filter((u) => u.username !== username)
+  if (kept.length === users.length) return false
+  await writeUsersFile(path, kept)
+  return true
+}
+
+/** Replaces a user's scopes; false when there is no user of that name. */
+export async function setUserScopes(path: string, username: string, scopes: readonly string[]): Promise<boolean> {
+  const users = await readUsersFile(path)
+  const user = users.find((u) => u.username === username)
+  if (!user) return false
+  await writeUsersFile(path, users.map((u) => (u === user ? { ...u, scopes: [...scopes] } : u)))
+  return true
+}
+
+async function writeUsersFile(path: string, users: readonly UserRecord[]): Promise<void> {
   await mkdir(dirname(path), { recursive: true })
   const tmp = `${path}.${process.pid}.tmp`
   await writeFile(tmp, `${JSON.stringify({ users }, null, 2)}\n`, { mode: 0o600 })

@@ -15,6 +15,7 @@ import { RENDER_USAGE, renderCommand } from './render.js'
 import { SIMULATE_USAGE, simulateCommand } from './simulate.js'
 import { VALIDATE_USAGE, validateCommand } from './validate.js'
 import { USERS_USAGE, usersCommand } from './users.js'
+import { PROVIDERS_USAGE, providersCommand } from './providers.js'
 import { SERVE_USAGE } from './serve-usage.js'
 import { parseJsonOrThrow } from '../lib/parse-json.js'
 
@@ -26,6 +27,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; usage: string }>> = {
   validate: { run: validateCommand, usage: VALIDATE_USAGE },
   render: { run: renderCommand, usage: RENDER_USAGE },
   users: { run: usersCommand, usage: USERS_USAGE },
+  providers: { run: providersCommand, usage: PROVIDERS_USAGE },
   serve: {
     // Loaded on demand: the other commands never load the server.
     run: async (argv, io) => (await import('./serve.js')).serveCommand(argv, io),

@@ -42,7 +42,8 @@ export async function serveCommand(argv: readonly string[], io: CliIo, signals: 
   io.stdout(`ossvend listening on ${running.url}\n`)
   if (running.sandboxSts) io.stdout(`sandbox sts on ${running.sandboxSts.url}\n`)
   if (running.sandboxOss) io.stdout(`sandbox oss on ${running.sandboxOss.url}\n`)
-  if (running.sandboxOss) io.stdout(`sandbox control token ${running.sandboxOss.controlToken}\n`)
+  // A log line like every other after the three listener lines (scripts read those exactly).
+  if (running.sandboxOss) logger.info({ event: 'sandbox-control', sandboxControlToken: running.sandboxOss.controlToken }, 'sandbox control token')
 
   return new Promise<number>((done) => {
     let received = 0

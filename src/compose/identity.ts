@@ -1,17 +1,16 @@
-import { createJwksResolver, createStaticKeyResolver } from '../auth/key-resolver.js'
+import type { Logger } from 'pino'
 import { hashPassword, verifyPassword } from '../auth/password.js'
-import { createTokenIssuer, createTokenVerifier, withVerifiedTokenCache, type TokenVerifier, type TokenVerifierOptions } from '../auth/tokens.js'
+import { createAuthentication, type Authentication } from '../auth/provider-factory.js'
 import { createUserStore, readUsersFile, type UserRecord, type UserStore } from '../auth/user-store.js'
 import type { Config } from '../config/types.js'
 import { ConfigInvalidError } from '../errors.js'
 import type { Clock } from '../lib/clock.js'
 import { randomToken } from '../lib/crypto.js'
+import type { StateStore } from './state-store.js'
 
 /** Who may call ossvend: its own users and tokens, and the external identity providers it trusts. */
-export interface Identity {
+export interface Identity extends Authentication {
   readonly users: UserStore
-  readonly issueToken: (user: { username: string; scopes: readonly string[] }) => { accessToken: string; expiresIn: number }
-  readonly verifyToken: TokenVerifier
   readonly verifyPassword: (password: string, hash: string) => Promise<boolean>
   readonly dummyPasswordHash: string
 }
@@ -22,32 +21,35 @@ export interface IdentityOptions {
   readonly clock: Clock
   /** Demo users of config.json exist in sandbox mode only. */
   readonly sandbox: boolean
+  readonly logger: Logger
+  /** Where sessions, revocations and guest limits live. */
+  readonly state: Pick<StateStore, 'refreshTokens' | 'revocations' | 'limiter'>
 }
 
 export async function createIdentity(options: IdentityOptions): Promise<Identity> {
-  const { config, secret, clock } = options
-  const auth = config.auth
-  const issuer = createTokenIssuer({ secret, issuer: auth.issuer, audience: auth.audience, ttlSec: auth.accessTokenTtlSec, clock })
-  const external = await externalProvider(config)
-  const verifyToken = withVerifiedTokenCache(createTokenVerifier({
-    own: { secret, issuer: auth.issuer, audience: auth.audience },
-    ...(external ? { external } : {}),
-    clockToleranceSec: auth.clockToleranceSec,
-    maxLifetimeSec: Math.max(auth.accessTokenTtlSec, 86400),
-    clock,
-  }), clock)
-  const users = await builtInUsers(config, options.sandbox)
-  if (!options.sandbox && users.length === 0 && !external) {
+  const { config, secret, clock, state } = options
+  const builtIn = await builtInUsers(config, options.sandbox)
+  if (!options.sandbox && builtIn.length === 0 && config.auth.providers.length === 0 && !config.auth.guest.enabled) {
     throw new ConfigInvalidError('auth.usersFile', [
-      { pointer: '/auth/usersFile', code: 'auth.no-users', message: `nobody could sign in: ${auth.usersFile} holds no users and no external identity provider is configured (add one with "ossvend users add", or set auth.external)` },
+      { pointer: '/auth/usersFile', code: 'auth.no-users', message: `nobody could sign in: ${config.auth.usersFile} holds no users and no identity provider is configured (add one with "ossvend users add", or set auth.providers)` },
     ])
   }
+  const users = createUserStore(builtIn)
+  const authentication = await createAuthentication({
+    config,
+    secret,
+    clock,
+    logger: options.logger,
+    users,
+    refreshTokens: state.refreshTokens,
+    revocations: state.revocations,
+    limiter: state.limiter,
+  })
   return {
-    users: createUserStore(users),
-    issueToken: (user) => issuer.issue(user),
-    verifyToken,
+    ...authentication,
+    users,
     verifyPassword,
-    dummyPasswordHash: await hashPassword(randomToken(16), auth.scryptLog2N),
+    dummyPasswordHash: await hashPassword(randomToken(16), config.auth.scryptLog2N),
   }
 }
 
@@ -61,17 +63,4 @@ async function builtInUsers(config: Config, sandbox: boolean): Promise<UserRecor
     }
   }
   return users
-}
-
-/** `auth.external`: an identity provider's RS256/ES256 tokens, keys by PEM file or JWKS URL. */
-async function externalProvider(config: Config): Promise<TokenVerifierOptions['external']> {
-  const external = config.auth.external
-  if (!external) return undefined
-  const resolveKey = external.jwksUrl
-    ? createJwksResolver({ url: external.jwksUrl })
-    : external.publicKeys
-      ? await createStaticKeyResolver(external.publicKeys)
-      : undefined
-  if (!resolveKey) return undefined
-  return { issuer: external.issuer, audience: external.audience, algorithms: external.algorithms, resolveKey, scopesClaim: external.scopesClaim }
 }

@@ -1,3 +1,6 @@
+import { RateLimiterMemory } from 'rate-limiter-flexible'
+import { createMemoryRefreshTokenStore } from '../auth/refresh-tokens.js'
+import { createMemoryRevocationList } from '../auth/revocations.js'
 import { join } from 'node:path'
 import { createMemoryUploadLog } from '../grant/uploads.js'
 import { memoryUserLimiter } from '../http/user-rate-limit.js'
@@ -15,6 +18,9 @@ export function createMemoryState(options: { userRequestsPerMinute: number; now:
     uploads: createMemoryUploadLog(options.now, { claimsFile: join(options.dataDir, 'callback-claims.log') }),
     audit: () => undefined,
     sharedCredentials: undefined,
+    refreshTokens: createMemoryRefreshTokenStore(options.now),
+    revocations: createMemoryRevocationList(options.now),
+    limiter: (keyPrefix, points, duration) => new RateLimiterMemory({ keyPrefix, points, duration }),
     providerTokens: memoryProviderTokenStore(options.now),
     close: async () => undefined,
   }

@@ -5,6 +5,8 @@ import { memoryUserLimiter } from '../http/user-rate-limit.js'
 import { createRedisAuditStream } from '../store/redis-audit.js'
 import { connectRedis } from '../store/redis-connection.js'
 import { createRedisUploadLog } from '../store/redis-upload-log.js'
+import { createRedisRefreshTokenStore } from '../store/redis-refresh-tokens.js'
+import { createRedisRevocationList } from '../store/redis-revocations.js'
 import { createSharedCredentialLayer } from '../store/shared-credentials.js'
 import { redisProviderTokenStore } from '../auth/provider-token.js'
 import type { StateStore } from './state-store.js'
@@ -23,11 +25,16 @@ export async function createRedisState(options: RedisStateOptions): Promise<Stat
   const { config, logger, now } = options
   const redis = await connectRedis(options.redisUrl, logger)
   const keyPrefix = config.store.keyPrefix
+  const revocations = await createRedisRevocationList({ redis, keyPrefix, now })
+  const limiter = (prefix: string, points: number, duration: number) =>
+    new RateLimiterRedis({ storeClient: redis.client, keyPrefix: `${keyPrefix}${prefix}`, points, duration, rejectIfRedisNotReady: true })
   return {
     kind: 'redis',
     health: () => (redis.isUp() ? 'redis' : 'redis-down'),
-    loginLimiter: (prefix, points, duration) =>
-      new RateLimiterRedis({ storeClient: redis.client, keyPrefix: `${keyPrefix}${prefix}`, points, duration, rejectIfRedisNotReady: true }),
+    loginLimiter: limiter,
+    limiter,
+    refreshTokens: createRedisRefreshTokenStore({ redis, keyPrefix }),
+    revocations,
     userLimiter: new RateLimiterRedis({
       storeClient: redis.client,
       keyPrefix: `${keyPrefix}user`,
@@ -49,7 +56,10 @@ export async function createRedisState(options: RedisStateOptions): Promise<Stat
       waitMs: config.sts.deadlineMs,
       onStoreError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'shared credential cache unavailable; calling STS directly'),
     }),
+    close: async () => {
+      await revocations.close()
+      await redis.close()
+    },
     providerTokens: redisProviderTokenStore(redis, keyPrefix),
-    close: () => redis.close(),
   }
 }

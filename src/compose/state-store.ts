@@ -6,6 +6,8 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { UploadLog } from '../grant/uploads.js'
 import type { AuditEvent } from '../store/redis-audit.js'
 import type { SharedCredentialLayer } from '../store/shared-credentials.js'
+import type { RefreshTokenStore } from '../auth/refresh-tokens.js'
+import type { RevocationList } from '../auth/revocations.js'
 import type { ProviderTokenStore } from '../auth/provider-token.js'
 
 /** Makes one rate limiter (login throttling) in whatever store holds shared state. */
@@ -25,6 +27,11 @@ export interface StateStore {
   readonly userLimiter: RateLimiterAbstract
   readonly uploads: UploadLog
   readonly audit: (event: AuditEvent) => void
+  /** Refresh token families and revocations (sign-out), shared between instances on Redis. */
+  readonly refreshTokens: RefreshTokenStore
+  readonly revocations: RevocationList
+  /** The login limiter's store, or this process's. */
+  readonly limiter: LimiterFactory
   /** The second credential cache layer shared between instances; none in memory. */
   readonly sharedCredentials: SharedCredentialLayer | undefined
   /** Provider-URL tokens, so every instance honours a token and its revocation. */

@@ -8,6 +8,7 @@ import { createCircuitBreaker, type CircuitBreaker } from '../sts/circuit-breake
 import { createCredentialCache, type CredentialCache } from '../sts/credential-cache.js'
 import { defaultSleep } from '../sts/retry.js'
 import type { StsClient } from '../sts/types.js'
+import { tracedStsClient, tracedVendor } from '../lib/tracing.js'
 
 export interface VendingOptions {
   readonly config: Config
@@ -30,11 +31,16 @@ export interface Vending {
 /** The credential vendor: cache, single-flight, retries within a deadline, circuit breaker. */
 export function createVending(options: VendingOptions): Vending {
   const { config, logger, metrics, now } = options
-  const breaker = createCircuitBreaker({ failureThreshold: 5, openMs: 5000, now })
+  const breaker = createCircuitBreaker({
+    failureThreshold: 5,
+    openMs: 5000,
+    now,
+    onChange: (state) => logger[state === 'open' ? 'warn' : 'info']({ event: 'sts-circuit', state }, `STS circuit ${state}`),
+  })
   const cache = createCredentialCache({ now, refreshRatio: config.sts.refreshRatio, minServeRatio: config.sts.minServeRatio, maxEntries: config.sts.cacheMaxEntries })
   const vendor = createCredentialVendor({
     scopes: options.scopes,
-    sts: options.sts,
+    sts: tracedStsClient(options.sts),
     cache,
     breaker,
     roleArn: config.sts.roleArn,
@@ -61,5 +67,5 @@ export function createVending(options: VendingOptions): Vending {
       },
     },
   })
-  return { vendor, breaker, cache }
+  return { vendor: tracedVendor(vendor), breaker, cache }
 }

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path'
 import { ConfigInvalidError, type Issue } from '../errors.js'
 import { createAjv, toIssues } from '../lib/ajv.js'
 import { parseJsonText } from '../lib/parse-json.js'
+import { normaliseProviders } from './providers.js'
 import { CONFIG_SCHEMA, LEGACY_CONFIG_SCHEMA } from './schema.js'
 import { trustProxyIssues } from './trust-proxy.js'
 import { DEFAULT_PROCESS_OPERATIONS } from '../oss/process-param.js'
@@ -59,7 +60,7 @@ function isLegacy(raw: unknown): raw is Record<string, unknown> {
 interface ConfigInput {
   mode?: Config['mode']
   server?: Partial<Config['server']>
-  auth?: Partial<Omit<Config['auth'], 'loginThrottle'>> & { loginThrottle?: Partial<Config['auth']['loginThrottle']> }
+  auth?: Partial<Omit<Config['auth'], 'loginThrottle' | 'guest'>> & { loginThrottle?: Partial<Config['auth']['loginThrottle']>; guest?: Partial<Config['auth']['guest']> }
   oss: Config['oss']
   sts?: Partial<Config['sts']>
   sandbox?: Partial<Config['sandbox']>
@@ -96,8 +97,10 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
     })
   })
   const external = input.auth?.external
-  if (external && !external.publicKeys && !external.jwksUrl) {
-    issues.push({ pointer: '/auth/external', code: 'config.idp-keys', message: 'an external identity provider needs "publicKeys" or "jwksUrl"' })
+  const providers = normaliseProviders(input.auth as Parameters<typeof normaliseProviders>[0], base, scopeNames, issues)
+  const guest = input.auth?.guest
+  if (guest?.enabled && (!guest.scope || !scopeNames.includes(guest.scope))) {
+    issues.push({ pointer: '/auth/guest/scope', code: 'config.scope-unknown', message: 'guests need "scope", one of the scopes' })
   }
   const port = env.PORT !== undefined && env.PORT !== '' ? Number(env.PORT) : (input.server?.port ?? 8080)
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -169,6 +172,15 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
             },
           }
         : {}),
+      providers,
+      refreshTokenTtlSec: auth.refreshTokenTtlSec ?? 2592000,
+      guest: {
+        enabled: guest?.enabled ?? false,
+        ...(guest?.scope ? { scope: guest.scope } : {}),
+        ttlSec: guest?.ttlSec ?? 900,
+        perIpPerMinute: guest?.perIpPerMinute ?? 10,
+        perMinute: guest?.perMinute ?? 600,
+      },
     },
     oss: input.oss,
     sts: {

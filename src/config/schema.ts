@@ -1,5 +1,43 @@
 const positiveInt = { type: 'integer', minimum: 1 } as const
 const ratio = { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 } as const
+const scopeName = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } as const
+
+export const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'] as const
+
+/** One identity provider (`auth.providers[]`, and the older `auth.external`). */
+const IDENTITY_PROVIDER_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['issuer', 'audience', 'algorithms'],
+  properties: {
+    name: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,15}$' },
+    issuer: { type: 'string', minLength: 1, maxLength: 512 },
+    audience: { type: 'string', minLength: 1, maxLength: 512 },
+    algorithms: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: JWT_ALGORITHMS } },
+    publicKeys: { type: 'object', maxProperties: 64, additionalProperties: { type: 'string', minLength: 1 } },
+    jwksUrl: { type: 'string', pattern: '^https?://' },
+    userClaim: { type: 'string', minLength: 1, maxLength: 64 },
+    scopesClaim: { type: 'string', minLength: 1, maxLength: 64 },
+    claimScopes: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['claim', 'values'],
+      properties: {
+        claim: { type: 'string', minLength: 1, maxLength: 64 },
+        values: { type: 'object', maxProperties: 256, additionalProperties: { type: 'array', items: scopeName } },
+      },
+    },
+    defaultScopes: { type: 'array', items: scopeName },
+    requiredClaims: { type: 'object', maxProperties: 16, additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    jwksMaxAgeSec: { type: 'integer', minimum: 10, maximum: 86400 },
+    jwksCooldownSec: { type: 'integer', minimum: 1, maximum: 3600 },
+    jwksTimeoutMs: { type: 'integer', minimum: 100, maximum: 30000 },
+    jwksMaxBytes: { type: 'integer', minimum: 1024, maximum: 1048576 },
+    jwksMaxKeys: { type: 'integer', minimum: 1, maximum: 256 },
+    caFile: { type: 'string', minLength: 1 },
+    allowInsecureLoopback: { type: 'boolean' },
+  },
+} as const
 
 export const CONFIG_SCHEMA = {
   type: 'object',
@@ -57,17 +95,18 @@ export const CONFIG_SCHEMA = {
             },
           },
         },
-        external: {
+        external: IDENTITY_PROVIDER_SCHEMA,
+        providers: { type: 'array', maxItems: 32, items: { ...IDENTITY_PROVIDER_SCHEMA, required: ['name', 'issuer', 'audience', 'algorithms'] } },
+        refreshTokenTtlSec: { type: 'integer', minimum: 300, maximum: 31536000 },
+        guest: {
           type: 'object',
           additionalProperties: false,
-          required: ['issuer', 'audience', 'algorithms'],
           properties: {
-            issuer: { type: 'string', minLength: 1 },
-            audience: { type: 'string', minLength: 1 },
-            algorithms: { type: 'array', minItems: 1, items: { enum: ['RS256', 'ES256'] } },
-            publicKeys: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
-            jwksUrl: { type: 'string', pattern: '^https?://' },
-            scopesClaim: { type: 'string', minLength: 1 },
+            enabled: { type: 'boolean' },
+            scope: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' },
+            ttlSec: { type: 'integer', minimum: 60, maximum: 86400 },
+            perIpPerMinute: { type: 'integer', minimum: 1, maximum: 100000 },
+            perMinute: { type: 'integer', minimum: 1, maximum: 1000000 },
           },
         },
       },

@@ -5,16 +5,50 @@ export interface DemoUser {
   readonly scopes: readonly string[]
 }
 
-/** An external identity provider whose JWTs ossvend accepts. */
+export type JwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'EdDSA'
+
+/** `auth.external` as written in config.json (the one-provider form kept from before `auth.providers`). */
 export interface ExternalIdp {
+  readonly name?: string
   readonly issuer: string
   readonly audience: string
-  readonly algorithms: readonly ('RS256' | 'ES256')[]
+  readonly algorithms: readonly JwtAlgorithm[]
   /** kid to absolute PEM path. */
   readonly publicKeys?: Readonly<Record<string, string>>
   readonly jwksUrl?: string
   /** The claim holding the user's scopes (a list or a space-separated string). */
   readonly scopesClaim: string
+}
+
+/** An identity provider whose JWTs ossvend accepts (`auth.providers[]`), defaults filled in. */
+export interface IdentityProviderConfig {
+  /** `[a-z][a-z0-9-]{0,15}`: the part of its users' ids before the dot. */
+  readonly name: string
+  readonly issuer: string
+  readonly audience: string
+  readonly algorithms: readonly JwtAlgorithm[]
+  /** Keys: a JWKS URL, or PEM files by kid; with neither, the issuer's discovery document. */
+  readonly jwksUrl?: string
+  readonly publicKeys?: Readonly<Record<string, string>>
+  /** The claim that identifies the user (default `sub`). */
+  readonly userClaim: string
+  /** A claim whose values are scope names granted as they are (a list or a space-separated string). */
+  readonly scopesClaim?: string
+  /** A claim (e.g. `groups`) whose values map to scopes. */
+  readonly claimScopes?: { readonly claim: string; readonly values: Readonly<Record<string, readonly string[]>> }
+  /** Scopes every user of this provider gets. */
+  readonly defaultScopes: readonly string[]
+  /** Claims a token must carry with exactly these values (e.g. `email_verified: true`). */
+  readonly requiredClaims: Readonly<Record<string, string | number | boolean>>
+  readonly jwksMaxAgeSec: number
+  readonly jwksCooldownSec: number
+  readonly jwksTimeoutMs: number
+  readonly jwksMaxBytes: number
+  readonly jwksMaxKeys: number
+  /** Absolute path of extra CA certificates (PEM) for this provider's https. */
+  readonly caFile?: string
+  /** Plain http to a loopback address, for development only. */
+  readonly allowInsecureLoopback: boolean
 }
 
 /** `config.json` after validation; paths are absolute, every default is filled in; no secrets. */
@@ -44,6 +78,12 @@ export interface Config {
     readonly loginThrottle: { readonly perUserFailures: number; readonly perIpFailures: number; readonly windowSec: number }
     readonly demoUsers: readonly DemoUser[]
     readonly external?: ExternalIdp
+    /** Every external provider, `auth.external` first (named `external` unless it has a name). */
+    readonly providers: readonly IdentityProviderConfig[]
+    /** How long a refresh token family lives from sign-in. */
+    readonly refreshTokenTtlSec: number
+    /** Signed-out access (`POST /v1/guest`); off unless enabled. */
+    readonly guest: { readonly enabled: boolean; readonly scope?: string; readonly ttlSec: number; readonly perIpPerMinute: number; readonly perMinute: number }
   }
   readonly oss: { readonly bucket: string; readonly region: string; readonly account: string; readonly endpoint?: string }
   readonly sts: {

@@ -12,6 +12,8 @@ import type { Scopes } from './scopes.js'
 export interface Principal {
   readonly userId: string
   readonly scopes: readonly string[]
+  /** Where the user signed in: `local` (built-in), `guest`, or an identity provider's name. */
+  readonly provider?: string
 }
 
 export interface VendResult {

@@ -1,12 +1,16 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
-import { randomUUID } from 'node:crypto'
-import { NotFoundError } from '../errors.js'
+import { NotFoundError, UnsupportedMediaTypeError } from '../errors.js'
 import { verifyJsonBody } from '../lib/parse-json.js'
+import { tracer } from '../lib/tracing.js'
+import { accessLog, noteError, routeOf } from './access-log.js'
 import { corsAllowlist } from './cors.js'
-import { securityHeaders } from './security-headers.js'
+import { apiHeaders } from './security-headers.js'
 import type { AppDeps } from './deps.js'
-import { OPENAPI_DOCUMENT } from './openapi.js'
+import { buildOpenApiDocument } from './openapi.js'
 import { toProblem } from './problem.js'
+import { requestIds } from './request-id.js'
+import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { loginRoutes } from './routes/login.js'
 import { simulateRoutes } from './routes/simulate.js'
@@ -23,13 +27,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false)
   app.set('trust proxy', deps.config.server.trustProxy)
   app.use(requestContext(deps))
-  app.use(securityHeaders({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }))
+  app.use(accessLog(deps.logger))
+  app.use(apiHeaders())
   app.use(corsAllowlist(deps.config.server.corsOrigins))
-  const parseJson = express.json({ limit: deps.config.server.bodyLimitBytes, strict: true, inflate: false, verify: verifyJsonBody })
+  const parseJson = express.json({ limit: deps.config.server.bodyLimitBytes, strict: true, inflate: false, type: 'application/json', verify: verifyJsonBody })
   app.use(function jsonBodiesOnPost(req, res, next) {
     // The callback route reads its raw body: its signature covers the exact bytes.
-    if (req.method === 'POST' && req.path !== '/v1/oss/callback') parseJson(req, res, next)
-    else next()
+    if (req.method !== 'POST' || req.path === '/v1/oss/callback') next()
+    else if (hasBody(req) && !req.is('application/json')) next(new UnsupportedMediaTypeError('send the body as application/json'))
+    else parseJson(req, res, next)
   })
 
   // The credential route first: it is the one mobile apps call all day.
@@ -40,16 +46,25 @@ export function createApp(deps: AppDeps): express.Express {
   simulateRoutes(deps, app)
   healthRoutes(deps, app)
   webRoutes(deps, app)
+  const openapi = JSON.stringify(buildOpenApiDocument())
   app.get('/openapi.json', (_req, res) => {
-    res.json(OPENAPI_DOCUMENT)
+    res.type('application/json').send(openapi)
   })
+  docsRoutes(app)
 
   app.use((req, _res, next) => next(new NotFoundError(`no route for ${req.method} ${req.path}`)))
-  app.use(errorHandler(deps))
+  app.use(errorHandler())
   return app
 }
 
-/** Request id, access log and metrics; the URL is logged without its query (tokens travel there). */
+function hasBody(req: express.Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
+}
+
+/**
+ * Request id (adopted or made, echoed in X-Request-Id), the inbound span, and the HTTP metrics.
+ * The `route` label is the route template or `unmatched`, never a raw path.
+ */
 function requestContext(deps: AppDeps): RequestHandler {
   // prom-client hashes label sets on every call; children per label set are resolved once.
   const counters = new Map<string, { inc(): void }>()
@@ -65,33 +80,44 @@ function requestContext(deps: AppDeps): RequestHandler {
     if (!child) histograms.set(route, (child = deps.metrics.httpDuration.labels({ route })))
     child.observe(seconds)
   }
-  // Request ids: a random per-process prefix and a counter; unique, and cheaper than a UUID each.
-  const idPrefix = randomUUID().slice(0, 18)
-  let sequence = 0
+  const nextId = requestIds()
+  // Only the methods the API answers become labels; anything else is counted as OTHER.
+  const methods = new Set(['GET', 'HEAD', 'POST', 'OPTIONS'])
   return function requestContextMiddleware(req, res, next) {
     const started = process.hrtime.bigint()
-    const requestId = `${idPrefix}${(sequence++).toString(16).padStart(12, '0')}`
+    const requestId = nextId(req.headers)
+    ;(req as { id?: string }).id = requestId
     res.locals.requestId = requestId
     res.setHeader('X-Request-Id', requestId)
     if (deps.health.draining) res.setHeader('Connection', 'close')
-    res.on('finish', () => {
+    const parent = propagation.extract(context.active(), req.headers)
+    const span = tracer().startSpan(req.method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'ossvend.request_id': requestId } }, parent)
+    res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
-      const route = (req.route as { path?: string } | undefined)?.path ?? (res.statusCode === 404 ? 'unmatched' : req.path)
-      count(route, req.method, String(res.statusCode))
+      const route = routeOf(req)
+      const method = methods.has(req.method) ? req.method : 'OTHER'
+      count(route, method, String(res.statusCode))
       observe(route, seconds)
-      deps.logger.debug({ requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request')
+      if (route === '/v1/oss/callback' && req.method === 'POST') {
+        const note = res.locals.errorNote as { code: string; reason?: string } | undefined
+        deps.metrics.uploadCallbacks.inc(res.statusCode === 200 ? { result: 'verified', reason: 'none' } : { result: 'refused', reason: note?.reason ?? note?.code ?? 'unknown' })
+      }
+      span.updateName(`${req.method} ${route}`)
+      span.setAttribute('http.route', route)
+      span.setAttribute('http.response.status_code', res.statusCode)
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
+      span.end()
     })
-    next()
+    context.with(trace.setSpan(parent, span), next)
   }
 }
 
 /** The only place that writes error bodies: RFC 9457 problem+json with a stable code. */
-function errorHandler(deps: AppDeps): ErrorRequestHandler {
+function errorHandler(): ErrorRequestHandler {
   return function errorHandlerMiddleware(err, req, res, _next) {
     const requestId = String(res.locals.requestId ?? '')
     const problem = toProblem(err, req.originalUrl.split('?')[0] ?? req.path, requestId)
-    if (problem.status >= 500) deps.logger.error({ err, code: problem.body.code, requestId }, 'request failed')
-    else deps.logger.info({ code: problem.body.code, requestId, reason: (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : undefined }, 'request refused')
+    noteError(res, err, problem)
     for (const [k, v] of Object.entries(problem.headers)) res.setHeader(k, v)
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.body))
   }

@@ -3,6 +3,9 @@ import type { AuditEvent } from '../store/redis-audit.js'
 import type { Logger } from 'pino'
 import type { LoginThrottle } from '../auth/login-throttle.js'
 import type { TokenVerifier } from '../auth/tokens.js'
+import type { GuestIssuer } from '../auth/guest.js'
+import type { ExternalProvider } from '../auth/provider.js'
+import type { Sessions } from '../auth/sessions.js'
 import type { ProviderTokens } from '../auth/provider-token.js'
 import type { UserStore } from '../auth/user-store.js'
 import type { Config } from '../config/types.js'
@@ -41,6 +44,13 @@ export interface AppDeps {
   /** Issues ossvend's own access tokens; absent when only an external identity provider is used. */
   readonly issueToken?: (user: { username: string; scopes: readonly string[] }) => { accessToken: string; expiresIn: number }
   readonly verifyToken: TokenVerifier
+  /** Verifies identity provider tokens only (exchange); absent in hand-built deps. */
+  readonly verifyExternalToken?: TokenVerifier
+  /** Refresh token sessions and sign-out; absent in hand-built deps. */
+  readonly sessions?: Sessions
+  /** `POST /v1/guest`; absent unless `auth.guest.enabled`. */
+  readonly issueGuestToken?: GuestIssuer
+  readonly identityProviders?: readonly ExternalProvider[]
   readonly verifyPassword: (password: string, hash: string) => Promise<boolean>
   /** Hash compared for unknown users, so their logins take as long as real ones. */
   readonly dummyPasswordHash: string

@@ -8,13 +8,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     registry,
     httpRequests: new Counter({
       name: 'ossvend_http_requests_total',
-      help: 'HTTP requests by route, method and status',
+      help: 'HTTP requests by route template (or unmatched), method and status',
       labelNames: ['route', 'method', 'status'] as const,
       registers: [registry],
     }),
     httpDuration: new Histogram({
       name: 'ossvend_http_request_duration_seconds',
-      help: 'HTTP request duration',
+      help: 'HTTP request duration by route template (or unmatched)',
       labelNames: ['route'] as const,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
@@ -45,6 +45,24 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     storeUp: new Gauge({
       name: 'ossvend_store_up',
       help: '1 while the shared store (Redis) answers, 0 while it does not; absent state without Redis is 1',
+      registers: [registry],
+    }),
+    uploadCallbacks: new Counter({
+      name: 'ossvend_upload_callbacks_total',
+      help: 'OSS upload callbacks by result (verified, refused) and refusal reason (none when verified)',
+      labelNames: ['result', 'reason'] as const,
+      registers: [registry],
+    }),
+    signatures: new Counter({
+      name: 'ossvend_signatures_issued_total',
+      help: 'Signed URLs and PostObject forms issued, by kind (url, post) and signature version (v1, v4)',
+      labelNames: ['kind', 'version'] as const,
+      registers: [registry],
+    }),
+    credentialsVended: new Counter({
+      name: 'ossvend_credentials_vended_total',
+      help: 'Credentials answered by GET /v1/sts, by scope and cache outcome (hit, miss, refresh)',
+      labelNames: ['scope', 'cache'] as const,
       registers: [registry],
     }),
     logins: new Counter({

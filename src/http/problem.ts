@@ -12,6 +12,8 @@ export const PROBLEMS = {
   ERR_REQUEST_INVALID: { status: 400, title: 'Invalid request', expose: true },
   ERR_REQUEST_MALFORMED: { status: 400, title: 'Malformed request body', expose: false },
   ERR_PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large', expose: true },
+  ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', expose: true },
+  ERR_KEY_OUTSIDE_PREFIX: { status: 400, title: 'Key outside your prefix', expose: true },
   ERR_AUTH_REQUIRED: { status: 401, title: 'Authentication required', expose: true },
   ERR_AUTH_INVALID: { status: 401, title: 'Invalid token', expose: false },
   ERR_AUTH_EXPIRED: { status: 401, title: 'Token expired', expose: false },

@@ -2,23 +2,40 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { RequestHandler } from 'express'
 import helmet, { type HelmetOptions } from 'helmet'
 
+/** HSTS, sent only when the request is known to have come over HTTPS. */
+const HSTS = 'max-age=31536000; includeSubDomains'
+
 /**
- * helmet's headers, computed once at start-up and set in one step. helmet itself runs its
- * thirteen middlewares on every request, which costs more than the whole credential lookup; the
- * headers it sets depend only on its options, so they are captured from one dry run.
+ * The API's own headers: JSON answers need no page policy beyond "load nothing, frame nowhere",
+ * and must not be sniffed into something else. Pages (/ and /docs) replace the CSP with their
+ * own (pageHeaders). HSTS is sent only when the server knows the request came over HTTPS: TLS on
+ * the socket, or X-Forwarded-Proto from a proxy `server.trustProxy` trusts (express's req.secure).
  */
-export function securityHeaders(options: Readonly<HelmetOptions>): RequestHandler {
+export function apiHeaders(): RequestHandler {
+  return function apiHeadersMiddleware(req, res, next) {
+    res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'")
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    res.setHeader('Referrer-Policy', 'no-referrer')
+    if (req.secure) res.setHeader('Strict-Transport-Security', HSTS)
+    next()
+  }
+}
+
+/**
+ * helmet's page headers with the page's own CSP, computed once and set in one step. helmet itself
+ * runs its middlewares on every request; the headers depend only on the options, so they are
+ * captured from one dry run. HSTS is left to apiHeaders (it depends on the request).
+ */
+export function pageHeaders(options: Readonly<HelmetOptions>): (res: ServerResponse) => void {
   const headers = new Map<string, string>()
-  const removed: string[] = []
   const fakeRes = {
     setHeader: (name: string, value: string) => headers.set(name.toLowerCase(), value),
-    removeHeader: (name: string) => removed.push(name.toLowerCase()),
+    removeHeader: () => undefined,
   } as unknown as ServerResponse
   helmet(options)({} as IncomingMessage, fakeRes, () => undefined)
+  headers.delete('strict-transport-security')
   const entries = [...headers]
-  return function securityHeadersMiddleware(_req, res, next) {
+  return (res) => {
     for (const [name, value] of entries) res.setHeader(name, value)
-    for (const name of removed) res.removeHeader(name)
-    next()
   }
 }

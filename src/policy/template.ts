@@ -6,8 +6,9 @@ import { checkPolicy, MAX_POLICY_TEXT_CHARS } from './parse.js'
 /** The variables a template may use, each with the only characters its value may hold. */
 export const TEMPLATE_VARIABLES = {
   user: {
-    pattern: /^[a-z0-9][a-z0-9_-]{0,62}$/,
-    rule: '1-63 characters of a-z, 0-9, "_" and "-", starting with a letter or digit',
+    // Built-in ids have no dot; identity provider users are `<provider>.<subject part>` (auth/user-id.ts).
+    pattern: /^(?=.{1,63}$)[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)?$/,
+    rule: '1-63 characters of a-z, 0-9, "_" and "-", starting with a letter or digit, with at most one "." inside',
   },
   bucket: {
     pattern: /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import { traceRedisCommands } from '../lib/tracing.js'
 
 export interface RedisConnection {
   readonly client: Redis
@@ -23,6 +24,7 @@ export async function connectRedis(url: string, logger: Logger, readyTimeoutMs =
     retryStrategy: (times) => Math.min(50 * times, 500),
     lazyConnect: true,
   })
+  traceRedisCommands(client as unknown as Parameters<typeof traceRedisCommands>[0])
   let up = false
   client.on('ready', () => {
     if (!up) logger.info('shared store connected')

@@ -6,6 +6,8 @@ export interface CircuitBreakerOptions {
   /** How long it stays open before one probe is let through. */
   readonly openMs: number
   readonly now: () => number
+  /** Told once per state change (for one log line per change, not one per refused request). */
+  readonly onChange?: (state: BreakerState) => void
 }
 
 /**
@@ -18,8 +20,13 @@ export function createCircuitBreaker(options: CircuitBreakerOptions) {
   let openedAt = 0
   let probing = false
 
+  const become = (next: BreakerState) => {
+    if (next === state) return
+    state = next
+    options.onChange?.(next)
+  }
   const current = (): BreakerState => {
-    if (state === 'open' && options.now() - openedAt >= options.openMs) state = 'half-open'
+    if (state === 'open' && options.now() - openedAt >= options.openMs) become('half-open')
     return state
   }
 
@@ -38,7 +45,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions) {
       return false
     },
     onSuccess(): void {
-      state = 'closed'
+      become('closed')
       failures = 0
       probing = false
     },
@@ -46,8 +53,8 @@ export function createCircuitBreaker(options: CircuitBreakerOptions) {
       probing = false
       failures++
       if (state === 'half-open' || failures >= options.failureThreshold) {
-        state = 'open'
         openedAt = options.now()
+        become('open')
       }
     },
     /** Milliseconds until a probe will be let through (0 when closed). */

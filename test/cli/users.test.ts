@@ -44,3 +44,26 @@ describe('ossvend users add', () => {
     expect((await cli(['users', 'add', '--username', 'ok', '--scopes', 'read', '--password', 'x', '--config', config])).code).toBe(64)
   })
 })
+
+describe('ossvend users list, remove, set-scopes', () => {
+  it('lists, changes the scopes of and removes built-in users, refusing unknown ones and scopes', async () => {
+    const { config, users } = configWithUsersFile()
+    expect((await cli(['users', 'list', '--config', config])).stdout).toContain('no users')
+    for (const name of ['erin', 'finn']) {
+      expect((await cli(['users', 'add', '--username', name, '--scopes', 'read', '--password-stdin', '--config', config], `${name}-password-1`)).code).toBe(0)
+    }
+    expect((await cli(['users', 'list', '--config', config])).stdout).toBe('erin\tread\nfinn\tread\n')
+    expect((await cli(['users', 'set-scopes', '--username', 'Erin', '--scopes', 'read,write', '--config', config])).code).toBe(0)
+    const listed = JSON.parse((await cli(['users', 'list', '--json', '--config', config])).stdout) as { users: unknown[] }
+    expect(listed.users).toEqual([{ username: 'erin', provider: 'local', scopes: ['read', 'write'] }, { username: 'finn', provider: 'local', scopes: ['read'] }])
+    const before = readFileSync(users, 'utf8')
+    expect((await cli(['users', 'set-scopes', '--username', 'erin', '--scopes', 'admin', '--config', config])).code).toBe(64)
+    expect((await cli(['users', 'set-scopes', '--username', 'nobody', '--scopes', 'read', '--config', config])).code).toBe(2)
+    expect((await cli(['users', 'remove', '--username', 'nobody', '--config', config])).code).toBe(2)
+    expect(readFileSync(users, 'utf8')).toBe(before)
+    expect((await cli(['users', 'remove', '--username', 'finn', '--config', config])).code).toBe(0)
+    expect((await cli(['users', 'list', '--config', config])).stdout).toBe('erin\tread,write\n')
+    expect(statSync(users).mode & 0o777).toBe(0o600)
+    expect((await cli(['users', 'rename', '--config', config])).code).toBe(64)
+  })
+})

@@ -125,7 +125,7 @@ describe('signed URLs and forms from ossvend, against the sandbox process', () =
     const get = (await call('/v1/sign/url', { key: 'alice/e2e.txt', method: 'GET' })) as { url: string }
     expect(await (await fetch(get.url)).text()).toBe('end to end')
     expect((await fetch(get.url.replace('e2e.txt', 'e2f.txt'))).status).toBe(403)
-    const form = (await call('/v1/sign/post', { dir: 'forms/' })) as { host: string; fields: { name: string; value: string }[] }
+    const form = (await call('/v1/sign/post', { dir: 'alice/forms/' })) as { host: string; fields: { name: string; value: string }[] }
     const body = new FormData()
     for (const f of form.fields) body.append(f.name, f.value)
     body.append('file', new Blob(['form upload']), 'f.txt')

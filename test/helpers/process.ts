@@ -63,7 +63,7 @@ export async function startServerProcess(configPath: string, env: Record<string,
       const url = lines.map((l) => /^ossvend listening on (http:\/\/\S+)$/.exec(l)?.[1]).find(Boolean)
       const stsUrl = lines.map((l) => /^sandbox sts on (http:\/\/\S+)$/.exec(l)?.[1]).find(Boolean)
       const ossUrl = lines.map((l) => /^sandbox oss on (http:\/\/\S+)$/.exec(l)?.[1]).find(Boolean)
-      const token = lines.map((l) => /^sandbox control token (\S+)$/.exec(l)?.[1]).find(Boolean)
+      const token = lines.map((l) => /"sandboxControlToken":"([^"]+)"/.exec(l)?.[1]).find(Boolean)
       if (url && stsUrl && ossUrl && token) resolve({ url, stsUrl, ossUrl, token })
     })
     exit.then((code) => reject(new Error(`server exited with ${code}: ${stderr.join('')}`)))

@@ -55,7 +55,7 @@ const uploads = async () => ((await api('/v1/uploads')).uploads as { key: string
 
 describe('a PutObject with a user-written callback body', () => {
   it('records nothing that did not happen: a literal size and ETag are checked against the object', async () => {
-    const ticket = await ownTicket('forged/')
+    const ticket = await ownTicket('alice/forged/')
     const c = await client()
     const callback = (body: string) => ({ callback: { url: `${server.url}/v1/oss/callback`, body, contentType: 'application/x-www-form-urlencoded' } })
     const forged = await c.put('alice/forged/a.txt', Buffer.from('tiny'), callback(`object=alice/forged/a.txt&size=999999999&etag=FAKE&ticket=${ticket}`)).then(

@@ -34,7 +34,7 @@ afterAll(() => t.close())
 
 /** What OSS does after an upload: fill the callback body's variables and sign it with its key. */
 async function ossCallback(token: string, object: string, opts: { size?: number; values?: Record<string, string>; tamperAfterSigning?: (body: string) => string; keyUrl?: string; path?: string; signature?: string } = {}) {
-  const form = await request(app).post('/v1/sign/post').set('authorization', `Bearer ${token}`).send({ dir: 'pics/' }).expect(200)
+  const form = await request(app).post('/v1/sign/post').set('authorization', `Bearer ${token}`).send({ dir: 'alice/pics/' }).expect(200)
   const callbackField = form.body.fields.find((f: { name: string }) => f.name === 'callback').value as string
   const callback = JSON.parse(Buffer.from(callbackField, 'base64').toString()) as { callbackUrl: string; callbackBody: string; callbackBodyType: string }
   const url = new URL(callback.callbackUrl)
@@ -66,7 +66,7 @@ describe('POST /v1/oss/callback', () => {
   })
 
   it('records one upload per ticket: the same callback again, or a second file with the same form, is 409', async () => {
-    const form = await request(app).post('/v1/sign/post').set('authorization', `Bearer ${alice}`).send({ dir: 'pics/' }).expect(200)
+    const form = await request(app).post('/v1/sign/post').set('authorization', `Bearer ${alice}`).send({ dir: 'alice/pics/' }).expect(200)
     const callback = JSON.parse(Buffer.from(form.body.fields.find((f: { name: string }) => f.name === 'callback').value, 'base64').toString()) as { callbackBody: string; callbackUrl: string }
     const send = (object: string) => {
       stored.set(object, { size: 1, etag: `"${object.toUpperCase()}"`, contentType: 'text/plain', crc64: '0' })
@@ -111,7 +111,7 @@ describe('POST /v1/oss/callback', () => {
   it('refuses a callback for an object OSS does not have, and answers 503 when OSS cannot be asked', async () => {
     const missing = createApp({ ...t.deps, fetchCallbackKey: async () => PEM, headObject: async () => undefined })
     const down = createApp({ ...t.deps, fetchCallbackKey: async () => PEM, headObject: async () => Promise.reject(new Error('ECONNREFUSED')) })
-    const form = await request(app).post('/v1/sign/post').set('authorization', `Bearer ${alice}`).send({ dir: 'pics/' }).expect(200)
+    const form = await request(app).post('/v1/sign/post').set('authorization', `Bearer ${alice}`).send({ dir: 'alice/pics/' }).expect(200)
     const callback = JSON.parse(Buffer.from(form.body.fields.find((f: { name: string }) => f.name === 'callback').value, 'base64').toString()) as { callbackBody: string; callbackUrl: string }
     const body = callback.callbackBody.replace(/\$\{(\w+)\}/g, (_, n: string) => encodeURIComponent(({ object: 'alice/pics/none.png', size: '1', etag: 'E' } as Record<string, string>)[n] ?? ''))
     const path = new URL(callback.callbackUrl).pathname
@@ -138,7 +138,7 @@ describe('POST /v1/oss/callback', () => {
   })
 
   it('still refuses a delivered callback after a restart without Redis (used tickets are kept on disk)', async () => {
-    const form = await request(app).post('/v1/sign/post').set('authorization', `Bearer ${alice}`).send({ dir: 'pics/' }).expect(200)
+    const form = await request(app).post('/v1/sign/post').set('authorization', `Bearer ${alice}`).send({ dir: 'alice/pics/' }).expect(200)
     const callback = JSON.parse(Buffer.from(form.body.fields.find((f: { name: string }) => f.name === 'callback').value, 'base64').toString()) as { callbackBody: string; callbackUrl: string }
     stored.set('alice/pics/once.png', { size: 7, etag: '"ONCE"', contentType: 'image/png', crc64: '1' })
     const body = callback.callbackBody.replace(/\$\{(\w+)\}/g, (_, n: string) => encodeURIComponent(({ object: 'alice/pics/once.png', size: '7', etag: 'ONCE' } as Record<string, string>)[n] ?? ''))

@@ -15,9 +15,9 @@ afterAll(async () => {
 describe('POST /v1/login', () => {
   it('returns a bearer token for a demo user', async () => {
     const res = await request(t.app).post('/v1/login').send(DEMO.alice).expect(200)
-    expect(res.body).toEqual({ accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: 900 })
+    expect(res.body).toEqual({ accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: 900, refreshToken: expect.any(String), refreshExpiresIn: 2592000 })
     expect(res.headers['cache-control']).toBe('no-store')
-    rememberSecrets(res.body.accessToken)
+    rememberSecrets(res.body.accessToken, res.body.refreshToken)
   })
 
   it('accepts the username in any case', async () => {

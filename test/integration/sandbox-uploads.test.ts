@@ -92,7 +92,7 @@ describe('multipart, copy and batch delete through ali-oss', () => {
 
 describe('browser PostObject forms from /v1/sign/post', () => {
   it('uploads, calls ossvend back signed with the sandbox key, and relays the callback\'s JSON', async () => {
-    const form = (await api('/v1/sign/post', { json: { dir: 'web/', contentTypes: ['image/png'] } })).body as { host: string; fields: { name: string; value: string }[] }
+    const form = (await api('/v1/sign/post', { json: { dir: 'alice/web/', contentTypes: ['image/png'] } })).body as { host: string; fields: { name: string; value: string }[] }
     const file = Buffer.from('a tiny png, honestly')
     const res = await postForm(form, file, 'cat.png')
     expect(res.status).toBe(200)
@@ -103,12 +103,12 @@ describe('browser PostObject forms from /v1/sign/post', () => {
   })
 
   it('V1 forms work too', async () => {
-    const form = (await api('/v1/sign/post', { json: { dir: 'v1/', version: 'v1' } })).body as { host: string; fields: { name: string; value: string }[] }
+    const form = (await api('/v1/sign/post', { json: { dir: 'alice/v1/', version: 'v1' } })).body as { host: string; fields: { name: string; value: string }[] }
     expect((await postForm(form, Buffer.from('v1 upload'), 'a.png')).status).toBe(200)
   })
 
   it('refuses a form whose key was changed, a type outside the list, and an oversized file', async () => {
-    const form = (await api('/v1/sign/post', { json: { dir: 'web/', contentTypes: ['image/png'], maxSize: 16 } })).body as { host: string; fields: { name: string; value: string }[] }
+    const form = (await api('/v1/sign/post', { json: { dir: 'alice/web/', contentTypes: ['image/png'], maxSize: 16 } })).body as { host: string; fields: { name: string; value: string }[] }
     const moved = { ...form, fields: form.fields.map((f) => (f.name === 'key' ? { ...f, value: 'bob/${filename}' } : f)) }
     const r1 = await postForm(moved, Buffer.from('x'), 'x.png')
     expect(r1.status).toBe(403)
@@ -121,7 +121,7 @@ describe('browser PostObject forms from /v1/sign/post', () => {
   })
 
   it('refuses an expired form', async () => {
-    const form = (await api('/v1/sign/post', { json: { dir: 'late/' } })).body as { host: string; fields: { name: string; value: string }[] }
+    const form = (await api('/v1/sign/post', { json: { dir: 'alice/late/' } })).body as { host: string; fields: { name: string; value: string }[] }
     offset = 11 * 60_000
     try {
       const res = await postForm(form, Buffer.from('too late'), 'late.png')
@@ -133,7 +133,7 @@ describe('browser PostObject forms from /v1/sign/post', () => {
   })
 
   it('answers 203 CallbackFailed when the callback fails, and keeps the object (as OSS does)', async () => {
-    const form = (await api('/v1/sign/post', { json: { dir: 'cb/' } })).body as { host: string; fields: { name: string; value: string }[] }
+    const form = (await api('/v1/sign/post', { json: { dir: 'alice/cb/' } })).body as { host: string; fields: { name: string; value: string }[] }
     const uploadsBefore = ((await api('/v1/uploads', { method: 'GET' })).body.uploads as unknown[]).length
     // Replay protection makes the second callback for the same upload fail: the app answers 409.
     const file = Buffer.from('same upload twice')

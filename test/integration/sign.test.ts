@@ -90,10 +90,10 @@ describe('POST /v1/sign/url', () => {
     }
   })
 
-  it('refuses keys outside the prefix with 403 and the engine\'s reason, never the policy', async () => {
+  it('refuses keys outside the prefix with 400 ERR_KEY_OUTSIDE_PREFIX, and what the policy denies with 403, never the policy', async () => {
     for (const key of ['bob/photo.jpg', 'test.txt', 'alice', 'alice2/x', 'alicex/y']) {
-      const res = await signUrl(alice, { key, method: 'GET' }).expect(403)
-      expect(res.body).toMatchObject({ code: 'ERR_ACCESS_DENIED', reason: 'session-not-allowed' })
+      const res = await signUrl(alice, { key, method: 'GET' }).expect(400)
+      expect(res.body).toMatchObject({ code: 'ERR_KEY_OUTSIDE_PREFIX', detail: 'key must be a full object key under your prefix "alice/"' })
       expect(JSON.stringify(res.body)).not.toMatch(/acs:oss|Statement/)
     }
     const readOnly = await signUrl(reader, { key: 'rita/a.txt', method: 'PUT', scope: 'read' }).expect(403)
@@ -153,7 +153,7 @@ describe('POST /v1/sign/url with process', () => {
 
 describe('POST /v1/sign/post', () => {
   it('gives a V4 form for a directory under the prefix, fields in send order, verifiable', async () => {
-    const res = await signPost(alice, { dir: 'photos/', maxSize: 1024, contentTypes: ['image/png'] }).expect(200)
+    const res = await signPost(alice, { dir: 'alice/photos/', maxSize: 1024, contentTypes: ['image/png'] }).expect(200)
     expect(res.body).toMatchObject({ host: t.deps.ossEndpoint.replace('//', '//app-base-oss.'), dir: 'alice/photos/', version: 'v4', maxSize: 1024, contentTypes: ['image/png'] })
     const names = res.body.fields.map((f: { name: string }) => f.name)
     expect(names.slice(0, 6)).toEqual(['key', 'policy', 'x-oss-signature-version', 'x-oss-credential', 'x-oss-date', 'x-oss-signature'])
@@ -173,13 +173,13 @@ describe('POST /v1/sign/post', () => {
   it('gives a V1 form, and an exact key form', async () => {
     const v1 = await signPost(alice, { version: 'v1' }).expect(200)
     expect(v1.body.fields.map((f: { name: string }) => f.name).slice(0, 4)).toEqual(['key', 'policy', 'OSSAccessKeyId', 'Signature'])
-    const exact = await signPost(alice, { key: 'docs/report.pdf' }).expect(200)
+    const exact = await signPost(alice, { key: 'alice/docs/report.pdf' }).expect(200)
     expect(exact.body.key).toBe('alice/docs/report.pdf')
     expect(exact.body.fields[0]).toEqual({ name: 'key', value: 'alice/docs/report.pdf' })
   })
 
   it('answers in the flat shape of Alibaba\'s web samples on request', async () => {
-    const res = await signPost(alice, { format: 'sample', dir: 'web/' }).expect(200)
+    const res = await signPost(alice, { format: 'sample', dir: 'alice/web/' }).expect(200)
     expect(Object.keys(res.body).sort()).toEqual(['accessid', 'callback', 'dir', 'expire', 'host', 'policy', 'securityToken', 'signature'])
     expect(res.body.dir).toBe('alice/web/')
     expect(typeof res.body.expire).toBe('number')
@@ -187,9 +187,14 @@ describe('POST /v1/sign/post', () => {
   })
 
   it('refuses escapes from the prefix, oversize limits and content types outside the allowlist', async () => {
-    for (const body of [{ dir: '../bob/' }, { dir: 'x' }, { dir: '/abs/' }, { key: '../x' }, { key: 'a/../../b' }, { dir: 'a/', key: 'b' }, { maxSize: 2 * 1024 * 1024 * 1024 }]) {
+    for (const body of [{ dir: 'alice/../bob/' }, { dir: 'alice/x' }, { dir: 'alice//abs/' }, { key: 'alice/../x' }, { key: 'alice/a/../../b' }, { dir: 'alice/a/', key: 'alice/b' }, { maxSize: 2 * 1024 * 1024 * 1024 }]) {
       const res = await signPost(alice, body).expect(400)
       expect(res.body.code).toBe('ERR_REQUEST_INVALID')
+    }
+    // Keys are full keys in every route: a relative one, or another user's, is refused, never rewritten.
+    for (const body of [{ dir: '../bob/' }, { dir: 'web/' }, { dir: '/abs/' }, { key: 'docs/report.pdf' }, { key: 'bob/x' }, { dir: 'alicex/' }]) {
+      const res = await signPost(alice, body).expect(400)
+      expect(res.body.code).toBe('ERR_KEY_OUTSIDE_PREFIX')
     }
     const strict = await buildTestApp({ sign: { contentTypes: ['image/png', 'image/jpeg'] } })
     try {

@@ -37,7 +37,7 @@ describe('GET /v1/sts', () => {
       AccessKeySecret: expect.any(String),
       SecurityToken: expect.any(String),
       Expiration: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
-      Placement: { Bucket: 'app-base-oss', Region: 'cn-hangzhou', Endpoint: t.oss.endpoint, Prefix: 'alice/', Scope: 'read' },
+      Placement: { Bucket: 'app-base-oss', Region: 'cn-hangzhou', Endpoint: t.oss.endpoint, Prefix: 'alice/', Scope: 'read', Provider: 'local' },
     })
     expect(res.headers['cache-control']).toBe('no-store')
     // config.json ships AssumeRole's default lifetime, 3600 s.

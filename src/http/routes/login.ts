@@ -1,28 +1,23 @@
 import type { Router } from 'express'
 import { LoginFailedError, LoginThrottledError, NotFoundError } from '../../errors.js'
+import { LOCAL_PROVIDER } from '../../auth/user-id.js'
 import type { AppDeps } from '../deps.js'
+import { guestRoutes } from './guest.js'
+import { tokenRoutes } from './token.js'
 import { validateBody } from '../validate-body.js'
-
-const LOGIN_BODY = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['username', 'password'],
-  properties: {
-    username: { type: 'string', minLength: 1, maxLength: 128 },
-    password: { type: 'string', minLength: 1, maxLength: 1024 },
-  },
-} as const
+import { LoginBody } from '../schemas/login.js'
 
 /**
- * POST /v1/login: the built-in users. An unknown user and a wrong password get the same answer
- * after the same work (a dummy hash is checked); each attempt is reserved from the per-user and
- * per-IP budgets before its password is hashed.
+ * POST /v1/login: the built-in users; the answer also holds a refresh token (see token.ts), and
+ * the session and guest routes are registered from here too. An unknown user and a wrong
+ * password get the same answer after the same work (a dummy hash is checked); each attempt is
+ * reserved from the per-user and per-IP budgets before its password is hashed.
  */
 export function loginRoutes(deps: AppDeps, router: Router): void {
-  router.post('/v1/login', validateBody(LOGIN_BODY), async (req, res) => {
+  router.post('/v1/login', validateBody(LoginBody), async (req, res) => {
     const issueToken = deps.issueToken
-    if (!issueToken) throw new NotFoundError('this server accepts tokens from an external identity provider only')
-    const { username: given, password } = req.body as { username: string; password: string }
+    if (!issueToken && !deps.sessions) throw new NotFoundError('this server accepts tokens from an external identity provider only')
+    const { username: given, password } = req.body as LoginBody
     const username = given.toLowerCase()
     const ip = req.ip ?? 'unknown'
     try {
@@ -40,8 +35,14 @@ export function loginRoutes(deps: AppDeps, router: Router): void {
     }
     await deps.throttle.succeeded(username, ip)
     deps.metrics.logins.inc({ result: 'ok' })
-    const { accessToken, expiresIn } = issueToken(user)
     res.setHeader('Cache-Control', 'no-store')
+    if (deps.sessions) {
+      res.json(await deps.sessions.start({ userId: user.username, provider: LOCAL_PROVIDER, scopes: user.scopes }))
+      return
+    }
+    const { accessToken, expiresIn } = (issueToken as NonNullable<AppDeps['issueToken']>)(user)
     res.json({ accessToken, tokenType: 'Bearer', expiresIn })
   })
+  tokenRoutes(deps, router)
+  guestRoutes(deps, router)
 }

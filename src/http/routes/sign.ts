@@ -1,57 +1,19 @@
 import { randomUUID } from 'node:crypto'
 import type { Router } from 'express'
-import { AccessDeniedError, RequestInvalidError, type Issue } from '../../errors.js'
+import { AccessDeniedError, KeyOutsidePrefixError, RequestInvalidError, type Issue } from '../../errors.js'
 import { checkLeafName, checkObjectKey } from '../../grant/object-key.js'
 import { createTicket } from '../../grant/upload-ticket.js'
 import { encodeCallbackParam } from '../../oss/callback.js'
 import { buildPostFormV1, buildPostFormV4, type PostPolicySpec } from '../../oss/post-policy.js'
 import { checkProcess } from '../../oss/process-param.js'
 import { presignUrlV1 } from '../../oss/sign-v1.js'
-import { MAX_V4_EXPIRES_SEC, presignUrlV4 } from '../../oss/sign-v4.js'
+import { presignUrlV4 } from '../../oss/sign-v4.js'
 import { authorizeOperation } from '../../policy/operations.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
 import { limitPerUser } from '../user-rate-limit.js'
 import type { AppDeps } from '../deps.js'
 import { validateBody } from '../validate-body.js'
-
-const SCOPE = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } as const
-
-const SIGN_URL_BODY = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['key', 'method'],
-  properties: {
-    key: { type: 'string', minLength: 1, maxLength: 2048 },
-    method: { enum: ['GET', 'HEAD', 'PUT', 'DELETE'] },
-    expiresIn: { type: 'integer', minimum: 1, maximum: MAX_V4_EXPIRES_SEC },
-    contentType: { type: 'string', pattern: '^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(; ?[A-Za-z0-9_-]+=[A-Za-z0-9_.-]+)?$' },
-    contentMd5: { type: 'string', pattern: '^[A-Za-z0-9+/]{22}==$' },
-    response: {
-      type: 'object',
-      additionalProperties: false,
-      properties: Object.fromEntries(
-        ['contentType', 'contentDisposition', 'contentLanguage', 'cacheControl', 'contentEncoding', 'expires'].map((k) => [k, { type: 'string', minLength: 1, maxLength: 256, pattern: '^[ -~]+$' }]),
-      ),
-    },
-    process: { type: 'string', minLength: 1, maxLength: 1024 },
-    scope: SCOPE,
-    version: { enum: ['v4', 'v1'] },
-  },
-} as const
-
-const SIGN_POST_BODY = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    dir: { type: 'string', maxLength: 512 },
-    key: { type: 'string', minLength: 1, maxLength: 1000 },
-    maxSize: { type: 'integer', minimum: 1 },
-    contentTypes: { type: 'array', minItems: 1, maxItems: 32, items: { type: 'string', pattern: '^[a-z]+/[a-z0-9.+-]+$' } },
-    scope: SCOPE,
-    version: { enum: ['v4', 'v1'] },
-    format: { enum: ['fields', 'sample'] },
-  },
-} as const
+import { SignPostBody, SignUrlBody } from '../schemas/sign.js'
 
 const OPERATION_FOR_METHOD = { GET: 'GetObject', HEAD: 'HeadObject', PUT: 'PutObject', DELETE: 'DeleteObject' } as const
 const RESPONSE_PARAMS: Readonly<Record<string, string>> = {
@@ -81,8 +43,8 @@ export function signRoutes(deps: AppDeps, router: Router): void {
     }
   }
 
-  router.post('/v1/sign/url', requireAuth(deps.verifyToken), limitPerUser(deps.userLimiter), validateBody(SIGN_URL_BODY), async (req, res) => {
-    const body = req.body as { key: string; method: keyof typeof OPERATION_FOR_METHOD; expiresIn?: number; contentType?: string; contentMd5?: string; response?: Record<string, string>; process?: string; scope?: string; version?: 'v4' | 'v1' }
+  router.post('/v1/sign/url', requireAuth(deps.verifyToken), limitPerUser(deps.userLimiter), validateBody(SignUrlBody), async (req, res) => {
+    const body = req.body as SignUrlBody
     const issues: Issue[] = [...checkObjectKey(body.key)]
     if (body.method !== 'PUT' && (body.contentType || body.contentMd5)) issues.push({ pointer: '/contentType', code: 'sign.put-only', message: 'contentType and contentMd5 apply to PUT only' })
     if (body.method !== 'GET' && (body.response || body.process)) issues.push({ pointer: '/response', code: 'sign.get-only', message: 'response overrides and process apply to GET only' })
@@ -90,6 +52,8 @@ export function signRoutes(deps: AppDeps, router: Router): void {
 
     const principal = principalOf(res)
     const vended = await deps.vendor.vend(principal, body.scope)
+    // Keys are full OSS keys in every route; one under another prefix is refused, never rewritten.
+    if (!body.key.startsWith(vended.rendered.prefix)) throw new KeyOutsidePrefixError('/key', vended.rendered.prefix)
     requireAllowed([vended.rendered.policy], OPERATION_FOR_METHOD[body.method], body.key)
     if (body.process !== undefined) {
       const check = checkProcess(body.process, config.sign.processOperations, vended.rendered.prefix)
@@ -119,21 +83,24 @@ export function signRoutes(deps: AppDeps, router: Router): void {
     const signed = version === 'v4'
       ? presignUrlV4({ ...common, region: config.oss.region, now, expiresInSec: expiresIn })
       : presignUrlV1({ ...common, expires: Math.floor(now.getTime() / 1000) + expiresIn })
+    deps.metrics.signatures.inc({ kind: 'url', version })
     res.setHeader('Cache-Control', 'no-store')
     res.json({ url: signed.url, method: body.method, headers, expiresAt: new Date(now.getTime() + expiresIn * 1000).toISOString(), expiresIn, version })
   })
 
-  router.post('/v1/sign/post', requireAuth(deps.verifyToken), limitPerUser(deps.userLimiter), validateBody(SIGN_POST_BODY), async (req, res) => {
-    const body = req.body as { dir?: string; key?: string; maxSize?: number; contentTypes?: string[]; scope?: string; version?: 'v4' | 'v1'; format?: 'fields' | 'sample' }
+  router.post('/v1/sign/post', requireAuth(deps.verifyToken), limitPerUser(deps.userLimiter), validateBody(SignPostBody), async (req, res) => {
+    const body = req.body as SignPostBody
     const principal = principalOf(res)
     const vended = await deps.vendor.vend(principal, body.scope)
     const prefix = vended.rendered.prefix
     const issues: Issue[] = []
     if (body.dir !== undefined && body.key !== undefined) issues.push({ pointer: '/key', code: 'sign.dir-or-key', message: 'give "dir" or "key", not both' })
-    const dir = body.dir ?? ''
-    if (dir !== '' && !dir.endsWith('/')) issues.push({ pointer: '/dir', code: 'key.dir', message: 'dir must end with "/"' })
-    const fullKey = body.key !== undefined ? `${prefix}${body.key}` : undefined
-    const keyPrefix = `${prefix}${dir}`
+    // Keys are full OSS keys, as in /v1/sign/url; one under another prefix is refused, never rewritten.
+    if (body.key !== undefined && !body.key.startsWith(prefix)) throw new KeyOutsidePrefixError('/key', prefix)
+    if (body.dir !== undefined && !body.dir.startsWith(prefix)) throw new KeyOutsidePrefixError('/dir', prefix)
+    const keyPrefix = body.dir ?? prefix
+    if (keyPrefix !== '' && !keyPrefix.endsWith('/')) issues.push({ pointer: '/dir', code: 'key.dir', message: 'dir must end with "/"' })
+    const fullKey = body.key
     issues.push(...checkObjectKey(fullKey ?? `${keyPrefix}x`, body.key !== undefined ? '/key' : '/dir'))
     if (body.key !== undefined) issues.push(...checkLeafName(body.key.split('/').pop() ?? '', '/key'))
     const maxSize = body.maxSize ?? config.sign.maxUploadBytes
@@ -174,6 +141,7 @@ export function signRoutes(deps: AppDeps, router: Router): void {
       ? buildPostFormV4(spec, credentials, deps.ossSigningEndpoint, config.oss.region, now)
       : buildPostFormV1(spec, credentials, deps.ossSigningEndpoint)
     const expire = Math.floor(expiration.getTime() / 1000)
+    deps.metrics.signatures.inc({ kind: 'post', version })
     res.setHeader('Cache-Control', 'no-store')
     if (body.format === 'sample') {
       // The flat shape of Alibaba's web upload samples; with STS credentials the form must also

@@ -1,40 +1,34 @@
 import type { Router } from 'express'
+import { ScopeForbiddenError, ScopeUnknownError } from '../../errors.js'
 import { authorizeOperation, type OperationParams } from '../../policy/operations.js'
+import type { Policy } from '../../policy/types.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
 import { limitPerUser } from '../user-rate-limit.js'
 import type { AppDeps } from '../deps.js'
 import { validateBody } from '../validate-body.js'
+import { SimulateBody } from '../schemas/simulate.js'
 
-const SIMULATE_BODY = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['operation'],
-  properties: {
-    scope: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' },
-    operation: { type: 'string', minLength: 1, maxLength: 64 },
-    key: { type: 'string', maxLength: 1023 },
-    keys: { type: 'array', maxItems: 1000, items: { type: 'string', maxLength: 1023 } },
-    prefix: { type: 'string', maxLength: 1023 },
-    delimiter: { type: 'string', maxLength: 16 },
-    sourceKey: { type: 'string', maxLength: 1023 },
-    versionId: { type: 'string', maxLength: 256 },
-    context: { type: 'object', additionalProperties: { type: ['string', 'array'], items: { type: 'string' } } },
-  },
-} as const
+/** A policy as traces name it: its file's base name (`default(alice)`), never the server's path to it. */
+const named = (policy: Policy): Policy => ({ ...policy, name: policy.name.slice(policy.name.lastIndexOf('/') + 1).replace(/\.json(?=\(|$)/, '') })
 
 /**
  * POST /v1/simulate: what the caller's own credentials for a scope would allow: the scope's
  * session policy rendered for them, intersected with the role's policies, with the full trace.
+ * Only scopes the caller holds may be simulated, as only those can be vended.
  */
 export function simulateRoutes(deps: AppDeps, router: Router): void {
-  router.post('/v1/simulate', requireAuth(deps.verifyToken), limitPerUser(deps.userLimiter), validateBody(SIMULATE_BODY), (req, res) => {
+  const rolePolicies = deps.rolePolicies.map(named)
+  router.post('/v1/simulate', requireAuth(deps.verifyToken), limitPerUser(deps.userLimiter), validateBody(SimulateBody), (req, res) => {
     const principal = principalOf(res)
-    const body = req.body as OperationParams & { scope?: string; operation: string }
+    const body = req.body as SimulateBody
     const scope = body.scope ?? deps.scopes.defaultScope
+    if (!deps.scopes.names.includes(scope)) throw new ScopeUnknownError(`unknown scope; known scopes: ${deps.scopes.names.join(', ')}`)
+    if (!principal.scopes.includes(scope)) throw new ScopeForbiddenError('this user may not use the requested scope')
     const rendered = deps.scopes.render(scope, principal.userId)
     const { operation, scope: _scope, ...params } = body
-    const layers = deps.rolePolicies.length > 0 ? { session: [rendered.policy], identity: deps.rolePolicies } : { session: [rendered.policy] }
-    const result = authorizeOperation(layers, operation, { ...params, bucket: deps.config.oss.bucket, account: deps.config.oss.account })
+    const session = named(rendered.policy)
+    const layers = rolePolicies.length > 0 ? { session: [session], identity: rolePolicies } : { session: [session] }
+    const result = authorizeOperation(layers, operation, { ...(params as OperationParams), bucket: deps.config.oss.bucket, account: deps.config.oss.account })
     res.json({ scope, prefix: rendered.prefix, ...result })
   })
 }

@@ -3,11 +3,13 @@ import type { Principal, VendResult } from '../../grant/vend.js'
 import { RequestInvalidError, ScopeUnknownError } from '../../errors.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
 import { limitPerUser } from '../user-rate-limit.js'
+import { providerOf } from '../../auth/user-id.js'
 import type { AppDeps } from '../deps.js'
 import { toProblem } from '../problem.js'
 import { providerScopeOf, stsAuth, wantsProviderErrors } from '../sts-request-auth.js'
-
-const SCOPE_NAME = /^[a-z][a-z0-9-]{0,31}$/
+import { noteError } from '../access-log.js'
+import { ProviderUrlBody, StsQuery } from '../schemas/sts.js'
+import { validateBody, validateQuery } from '../validate-body.js'
 
 /**
  * GET /v1/sts?scope=NAME: credentials for the caller in the credential providers' JSON
@@ -38,11 +40,13 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
 
   function send(res: Response, principal: Principal, result: VendResult): void {
     cacheResults[result.outcome].inc()
+    deps.metrics.credentialsVended.inc({ scope: result.scope, cache: result.outcome })
     if (result.outcome !== 'hit') {
       deps.logger.info(
         {
           audit: 'credential-vended',
           user: principal.userId,
+          provider: principal.provider ?? providerOf(principal.userId),
           scope: result.scope,
           policyHash: result.rendered.hash,
           sessionName: result.sessionName,
@@ -73,18 +77,15 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
         AccessKeySecret: result.credentials.accessKeySecret,
         SecurityToken: result.credentials.securityToken,
         Expiration: result.credentials.expiration,
-        ...(deps.config.sts.flatPlacement ? { ...placement(result), Scope: result.scope } : {}),
-        Placement: { ...placement(result), Scope: result.scope },
+        ...(deps.config.sts.flatPlacement ? { ...placement(result), Scope: result.scope, Provider: principal.provider ?? providerOf(principal.userId) } : {}),
+        Placement: { ...placement(result), Scope: result.scope, Provider: principal.provider ?? providerOf(principal.userId) },
       }),
     )
   }
 
   const authenticate = stsAuth({ verifyToken: deps.verifyToken, providerTokens: deps.providerTokens, acceptSessionTokenInUrl: deps.config.sts.acceptSessionTokenInUrl })
-  router.get('/v1/sts', authenticate, limitPerUser(deps.userLimiter), (req, res, next) => {
-    const requested = req.query.scope
-    if (requested !== undefined && (typeof requested !== 'string' || !SCOPE_NAME.test(requested))) {
-      throw new RequestInvalidError([{ pointer: '/query/scope', code: 'request.scope', message: 'scope must be a scope name' }])
-    }
+  router.get('/v1/sts', authenticate, limitPerUser(deps.userLimiter), validateQuery(StsQuery), (req, res, next) => {
+    const requested = (req.query as StsQuery).scope
     // A provider token stands for its one scope: no scope named means that one.
     const scope = requested ?? providerScopeOf(res)
     const principal = principalOf(res)
@@ -97,25 +98,17 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
     deps.vendor.vend(principal, scope).then((result) => send(res, principal, result), next)
   })
 
-  router.post('/v1/sts/provider-url', requireAuth(deps.verifyToken), limitPerUser(deps.userLimiter), (req, res, next) => {
-    const body = (req.body ?? {}) as Record<string, unknown>
-    const issues = []
-    if (typeof body !== 'object' || Array.isArray(body)) issues.push({ pointer: '', code: 'request.body', message: 'expected a JSON object' })
-    for (const key of Object.keys(body)) {
-      if (key !== 'scope' && key !== 'ttl') issues.push({ pointer: `/${key}`, code: 'request.unknown', message: 'unknown field' })
-    }
-    if (body.scope !== undefined && (typeof body.scope !== 'string' || !SCOPE_NAME.test(body.scope))) {
-      issues.push({ pointer: '/scope', code: 'request.scope', message: 'scope must be a scope name' })
-    }
+  router.post('/v1/sts/provider-url', requireAuth(deps.verifyToken), limitPerUser(deps.userLimiter), validateBody(ProviderUrlBody), (req, res, next) => {
+    const body = req.body as ProviderUrlBody
+    // The schema bounds ttl from below; the upper bound is the server's own setting.
     const maxTtl = deps.config.sts.providerTokens.maxTtlSec
-    if (body.ttl !== undefined && (typeof body.ttl !== 'number' || !Number.isInteger(body.ttl) || body.ttl < 60 || body.ttl > maxTtl)) {
-      issues.push({ pointer: '/ttl', code: 'request.ttl', message: `ttl must be whole seconds from 60 to ${maxTtl}` })
+    if (body.ttl !== undefined && body.ttl > maxTtl) {
+      throw new RequestInvalidError([{ pointer: '/ttl', code: 'request.ttl', message: `ttl must be whole seconds from 60 to ${maxTtl}` }])
     }
-    if (issues.length > 0) throw new RequestInvalidError(issues)
     const principal = principalOf(res)
-    const scope = (body.scope as string | undefined) ?? deps.scopes.defaultScope
+    const scope = body.scope ?? deps.scopes.defaultScope
     if (!deps.scopes.names.includes(scope)) throw new ScopeUnknownError(`unknown scope; known scopes: ${deps.scopes.names.join(', ')}`)
-    deps.providerTokens.issue(principal, scope, body.ttl as number | undefined).then((issued) => {
+    deps.providerTokens.issue(principal, scope, body.ttl).then((issued) => {
       const url = new URL('/v1/sts', deps.publicUrl())
       url.searchParams.set('scope', issued.scope)
       url.searchParams.set('access_token', issued.token)
@@ -148,7 +141,7 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
     }
     const requestId = String(res.locals.requestId ?? '')
     const problem = toProblem(err, req.originalUrl.split('?')[0] ?? req.path, requestId)
-    res.locals.loggedError = err
+    noteError(res, err, problem)
     const mobile = wantsProviderErrors(req, deps.config.sts.mobileErrorsAsOk)
     for (const [k, v] of Object.entries(problem.headers)) res.setHeader(k, v)
     res.setHeader('Cache-Control', 'no-store')
@@ -162,7 +155,6 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
         ErrorMessage: problem.body.detail ?? problem.body.title,
       }),
     )
-    deps.logger[problem.status >= 500 ? 'error' : 'info']({ code: problem.body.code, requestId, err: problem.status >= 500 ? err : undefined }, 'sts request failed')
   }
   router.use('/v1/sts', mobileErrors)
 }

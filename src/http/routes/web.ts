@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { Router } from 'express'
 import type { AppDeps } from '../deps.js'
+import { pageHeaders } from '../security-headers.js'
 
 // src/web/assets in a checkout, dist/web/assets in the package (the build copies them there,
 // with ali-oss's browser bundle, so an installed server needs neither src/ nor ali-oss).
@@ -59,7 +60,9 @@ export function webRoutes(deps: AppDeps, router: Router): void {
   })
   const page = template.replace('{{CONFIG}}', escapeAttribute(pageConfig))
 
+  const headers = pageHeaders({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false })
   router.get('/', (_req, res) => {
+    headers(res)
     res.setHeader('Content-Security-Policy', csp)
     res.setHeader('Cache-Control', 'no-cache')
     res.type('html').send(page)

@@ -106,10 +106,16 @@ async function verify(item, file, answer) {
 
 // --- small files: a signed PostObject form, sent with XMLHttpRequest for upload progress
 
+// Keys are full OSS keys: the page's directory is web/ under the user's prefix (from /v1/sts).
+async function webDir() {
+  const sts = await api(`/v1/sts?scope=${encodeURIComponent(config.defaultScope)}`)
+  return `${sts.Placement.Prefix}web/`
+}
+
 async function uploadWithForm(file, item) {
   let form
   try {
-    form = await api('/v1/sign/post', { method: 'POST', body: JSON.stringify({ dir: 'web/' }) })
+    form = await api('/v1/sign/post', { method: 'POST', body: JSON.stringify({ dir: await webDir() }) })
   } catch (err) {
     item.say(err.status === 401 ? 'Your session ended. Sign in again.' : 'The server could not prepare the upload.', 'error')
     return
@@ -143,7 +149,7 @@ async function uploadWithForm(file, item) {
 
 async function uploadInParts(file, item) {
   const sts = await api(`/v1/sts?scope=${encodeURIComponent(config.defaultScope)}`)
-  const form = await api('/v1/sign/post', { method: 'POST', body: JSON.stringify({ dir: 'web/' }) })
+  const form = await api('/v1/sign/post', { method: 'POST', body: JSON.stringify({ dir: `${sts.Placement.Prefix}web/` }) })
   const callbackField = form.fields.find((f) => f.name === 'callback')
   const callback = callbackField ? JSON.parse(atob(callbackField.value)) : undefined
   const client = new window.OSS({

@@ -1,9 +1,14 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import jwt from 'jsonwebtoken'
 import { describe, expect, it } from 'vitest'
-import { AuthExpiredError, AuthInvalidError, IdpUnavailableError } from '../../../src/errors.js'
-import { createJwksResolver } from '../../../src/auth/key-resolver.js'
-import { createTokenIssuer, createTokenVerifier, externalUserId, type KeyResolver } from '../../../src/auth/tokens.js'
+import { AuthExpiredError, AuthInvalidError } from '../../../src/errors.js'
+import { createProvider } from '../../../src/auth/provider.js'
+import { createTokenIssuer, createTokenVerifier } from '../../../src/auth/tokens.js'
+import { namespacedUserId } from '../../../src/auth/user-id.js'
+import type { IdentityProviderConfig } from '../../../src/config/types.js'
 
 const SECRET = Buffer.from('unit-test-secret-unit-test-secret-32b')
 const NOW = new Date('2026-11-25T12:00:00Z')
@@ -12,12 +17,34 @@ const clock = () => NOW
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
 
-const keys: Record<string, KeyObject> = { 'rsa-1': rsa.publicKey, 'ec-1': ec.publicKey }
-const resolveKey: KeyResolver = async (kid) => (kid === undefined ? undefined : keys[kid])
+const dir = mkdtempSync(join(tmpdir(), 'ossvend-keys-'))
+const pem = (key: KeyObject, name: string) => {
+  const path = join(dir, `${name}.pem`)
+  writeFileSync(path, key.export({ type: 'spki', format: 'pem' }))
+  return path
+}
+const providerConfig: IdentityProviderConfig = {
+  name: 'idp',
+  issuer: 'https://idp.example',
+  audience: 'app',
+  algorithms: ['RS256', 'ES256'],
+  publicKeys: { 'rsa-1': pem(rsa.publicKey, 'rsa'), 'ec-1': pem(ec.publicKey, 'ec') },
+  userClaim: 'sub',
+  scopesClaim: 'scp',
+  defaultScopes: [],
+  requiredClaims: {},
+  jwksMaxAgeSec: 600,
+  jwksCooldownSec: 30,
+  jwksTimeoutMs: 1000,
+  jwksMaxBytes: 65536,
+  jwksMaxKeys: 32,
+  allowInsecureLoopback: false,
+}
+const provider = await createProvider(providerConfig, { clock, clockToleranceSec: 60, maxLifetimeSec: 86400 })
 
 const verify = createTokenVerifier({
   own: { secret: SECRET, issuer: 'ossvend', audience: 'app' },
-  external: { issuer: 'https://idp.example', audience: 'app', algorithms: ['RS256', 'ES256'], resolveKey, scopesClaim: 'scp' },
+  providers: [provider],
   clockToleranceSec: 60,
   maxLifetimeSec: 86400,
   clock,
@@ -39,18 +66,27 @@ async function rejects(token: string, type: typeof AuthInvalidError | typeof Aut
 
 describe('token verification', () => {
   it('accepts ossvend tokens and returns the subject and scopes', async () => {
-    expect(await verify(own())).toEqual({ userId: 'alice', scopes: ['read', 'write'] })
+    expect(await verify(own())).toMatchObject({ userId: 'alice', provider: 'local', scopes: ['read', 'write'] })
     const issuer = createTokenIssuer({ secret: SECRET, issuer: 'ossvend', audience: 'app', ttlSec: 900, clock })
-    expect(await verify(issuer.issue({ username: 'bob', scopes: ['read'] }).accessToken)).toEqual({ userId: 'bob', scopes: ['read'] })
+    expect(await verify(issuer.issue({ userId: 'bob', provider: 'local', scopes: ['read'] }).accessToken)).toMatchObject({ userId: 'bob', provider: 'local', scopes: ['read'] })
+    const external = await verify(issuer.issue({ userId: 'idp.bob', provider: 'idp', scopes: ['read'] }).accessToken)
+    expect(external).toMatchObject({ userId: 'idp.bob', provider: 'idp' })
   })
 
-  it('accepts RS256 and ES256 tokens of the external provider, mapping unsafe subjects to opaque ids', async () => {
+  it('accepts RS256 and ES256 tokens of the external provider, in its own namespace', async () => {
     const principal = await verify(rs())
-    expect(principal.userId).toBe(externalUserId('https://idp.example', 'auth0|42'))
-    expect(principal.userId).toMatch(/^x-[0-9a-f]{40}$/)
+    expect(principal.userId).toBe(namespacedUserId('idp', 'auth0|42'))
+    expect(principal.userId).toMatch(/^idp\._[0-9a-f]{40}$/)
     expect(principal.scopes).toEqual(['read'])
+    expect(principal.provider).toBe('idp')
     const es = jwt.sign({ sub: 'plain-id', iat: nowSec, exp: nowSec + 60, iss: 'https://idp.example', aud: 'app' }, ec.privateKey, { algorithm: 'ES256', keyid: 'ec-1' })
-    expect((await verify(es)).userId).toBe('plain-id')
+    expect((await verify(es)).userId).toBe('idp.plain-id')
+  })
+
+  it('refuses an own token whose idp does not match its subject', async () => {
+    await rejects(own({ sub: 'alice', idp: 'idp' }))
+    await rejects(own({ sub: 'idp.alice' }))
+    await rejects(own({ sub: 'other.alice', idp: 'idp' }))
   })
 
   it('refuses alg none', async () => {
@@ -110,52 +146,5 @@ describe('token verification', () => {
 
   it('refuses an own token whose subject is outside the user id charset', async () => {
     for (const sub of ['*', 'a/b', 'Alice', '']) await rejects(own({ sub }))
-  })
-})
-
-describe('JWKS resolver', () => {
-  const jwk = (key: KeyObject, kid: string) => ({ ...(key.export({ format: 'jwk' }) as object), kid, use: 'sig' })
-
-  it('picks up a rotated key without a restart, and rate-limits refetches for unknown kids', async () => {
-    let served = [jwk(rsa.publicKey, 'k1')]
-    let fetches = 0
-    let now = 0
-    const resolver = createJwksResolver({
-      url: 'https://idp.example/jwks',
-      minRefetchMs: 60_000,
-      now: () => now,
-      fetch: (async () => {
-        fetches++
-        return new Response(JSON.stringify({ keys: served }))
-      }) as typeof fetch,
-    })
-    expect(await resolver('k1')).toBeDefined()
-    for (let i = 0; i < 50; i++) expect(await resolver(`random-${i}`)).toBeUndefined()
-    expect(fetches).toBe(1)
-    served = [jwk(rsa.publicKey, 'k1'), jwk(ec.publicKey, 'k2')]
-    now += 61_000
-    expect(await resolver('k2')).toBeDefined()
-    expect(fetches).toBe(2)
-  })
-
-  it('keeps serving cached keys when the provider is down, and says unavailable when the cache is cold', async () => {
-    let up = true
-    let now = 0
-    const resolver = createJwksResolver({
-      url: 'https://idp.example/jwks',
-      minRefetchMs: 1,
-      now: () => now,
-      fetch: (async () => {
-        if (!up) throw new Error('connection refused')
-        return new Response(JSON.stringify({ keys: [jwk(rsa.publicKey, 'k1')] }))
-      }) as typeof fetch,
-    })
-    expect(await resolver('k1')).toBeDefined()
-    up = false
-    now += 10
-    expect(await resolver('k1')).toBeDefined()
-    expect(await resolver('k9')).toBeUndefined()
-    const cold = createJwksResolver({ url: 'https://idp.example/jwks', fetch: (async () => { throw new Error('down') }) as typeof fetch })
-    await expect(cold('k1')).rejects.toBeInstanceOf(IdpUnavailableError)
   })
 })

@@ -33,6 +33,8 @@ describe('deriveRoleSessionName', () => {
   })
 
   it('refuses an id outside the user id charset', () => {
-    expect(() => deriveRoleSessionName('a.b')).toThrow(TypeError)
+    expect(() => deriveRoleSessionName('a/b')).toThrow(TypeError)
+    expect(() => deriveRoleSessionName('A')).toThrow(TypeError)
+    expect(deriveRoleSessionName('google.alice')).toBe('u-google.alice')
   })
 })

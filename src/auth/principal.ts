@@ -1,0 +1,14 @@
+import type { Principal } from '../grant/vend.js'
+
+/** A verified token's holder, with what sign-out needs to revoke it. */
+export interface AuthenticatedPrincipal extends Principal {
+  readonly provider: string
+  /** The access token's id (ossvend's tokens always have one). */
+  readonly jti?: string
+  /** The refresh token family the access token was issued in. */
+  readonly sid?: string
+  /** Expiry, seconds since the epoch. */
+  readonly exp?: number
+  /** Verified again from then on (an identity provider's key may have been withdrawn), in ms. */
+  readonly reverifyAtMs?: number
+}
