@@ -1,6 +1,7 @@
 // Completes `npm run build` after tsc: the upload page's assets go next to the compiled server
-// (dist/web/assets), with ali-oss's browser bundle copied in, so the package needs neither src/
-// nor ali-oss at run time; and the CLI entry becomes executable for `npx ossvend`.
+// (dist/web/assets), with ali-oss's browser bundle copied in, and the /docs page with Swagger UI's
+// bundle (dist/web/docs), so the package needs neither src/ nor ali-oss nor swagger-ui-dist at run
+// time; and the CLI entry becomes executable for `npx ossvend`.
 import { chmodSync, copyFileSync, mkdirSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -13,4 +14,11 @@ mkdirSync(to, { recursive: true })
 for (const name of readdirSync(from)) copyFileSync(join(from, name), join(to, name))
 const bundle = createRequire(join(root, 'package.json')).resolve('ali-oss/dist/aliyun-oss-sdk.min.js')
 copyFileSync(bundle, join(to, 'aliyun-oss-sdk.min.js'))
+// The /docs page and Swagger UI's prebuilt bundle (so swagger-ui-dist is a devDependency too).
+const docsFrom = join(root, 'src', 'web', 'docs')
+const docsTo = join(root, 'dist', 'web', 'docs')
+mkdirSync(docsTo, { recursive: true })
+for (const name of readdirSync(docsFrom)) copyFileSync(join(docsFrom, name), join(docsTo, name))
+const swaggerUi = dirname(createRequire(join(root, 'package.json')).resolve('swagger-ui-dist/package.json'))
+for (const name of ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png']) copyFileSync(join(swaggerUi, name), join(docsTo, name))
 chmodSync(join(root, 'dist', 'cli', 'bin.js'), 0o755)

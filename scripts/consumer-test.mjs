@@ -70,7 +70,7 @@ console.log(`consumer test in ${work}`)
 await run('npm pack builds a tarball with dist/, the page assets, policies and LICENSE', () => {
   const [packed] = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }))
   const files = new Set(packed.files.map((f) => f.path))
-  for (const f of ['dist/index.js', 'dist/oss/index.js', 'dist/server.js', 'dist/cli/bin.js', 'dist/web/assets/index.html', 'dist/web/assets/aliyun-oss-sdk.min.js', 'policies/templates/read-write.json', 'config.json', 'LICENSE', 'CHANGELOG.md', 'README.md']) {
+  for (const f of ['dist/index.js', 'dist/oss/index.js', 'dist/server.js', 'dist/cli/bin.js', 'dist/web/assets/index.html', 'dist/web/assets/aliyun-oss-sdk.min.js', 'dist/web/docs/index.html', 'dist/web/docs/swagger-ui-bundle.js', 'policies/templates/read-write.json', 'config.json', 'LICENSE', 'CHANGELOG.md', 'README.md']) {
     assert(files.has(f), `${f} is not in the tarball`)
   }
   assert(![...files].some((f) => f.startsWith('src/') || f.startsWith('test/')), 'the tarball carries src/ or test/')
@@ -200,6 +200,15 @@ await run('ossvend serve from the package: page and assets answer 200, nothing w
       }
     }
     assert(seen.size > refs.length, `no module imports followed (${[...seen].join(', ')})`)
+    // The API reference page and every asset it references (Swagger UI copied in at build time).
+    const docs = await fetch(`${base}/docs`)
+    assert(docs.status === 200, `GET /docs ${docs.status}`)
+    const docsRefs = [...(await docs.text()).matchAll(/(?:src|href)="([^"#]+)"/g)].map((m) => m[1]).filter((r) => !/^[a-z]+:/.test(r))
+    assert(docsRefs.length >= 3, `/docs references ${docsRefs.length} assets`)
+    for (const ref of docsRefs) {
+      const asset = await fetch(new URL(ref, `${base}/docs`).href)
+      assert(asset.status === 200, `/docs asset ${ref}: ${asset.status}`)
+    }
     const health = await fetch(`${base}/healthz`)
     assert(health.status === 200, `healthz ${health.status}`)
   } finally {

@@ -37,12 +37,13 @@ export async function loadEmbeddedConfig(env: Env): Promise<LoadedConfig> {
   }
   const json = parseJsonText(await readFile(EMBEDDED_CONFIG_PATH, 'utf8'))
   if (!json.ok) throw new ConfigInvalidError(EMBEDDED_CONFIG_PATH, [json.issue])
-  const raw = json.value as { auth?: object; sandbox?: object }
+  const raw = json.value as { auth?: object; sandbox?: object; store?: object }
   const embedded = {
     ...raw,
     mode: 'sandbox',
     auth: { ...raw.auth, usersFile: 'users.json' },
     sandbox: { ...raw.sandbox, dataDir: 'sandbox' },
+    store: { ...raw.store, dataDir: 'state' },
   }
   return { config: parseConfig(embedded, EMBEDDED_CONFIG_PATH, env, [], defaultDataDir(env)) }
 }

@@ -70,7 +70,7 @@ interface ConfigInput {
 }
 
 /**
- * `dataDir`: where relative data paths (`auth.usersFile`, `sandbox.dataDir`) resolve; the config
+ * `dataDir`: where relative data paths (`auth.usersFile`, `sandbox.dataDir`, `store.dataDir`) resolve; the config
  * file's folder by default.
  * @throws {ConfigInvalidError} ERR_CONFIG_INVALID
  */
@@ -224,7 +224,7 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
     store: {
       ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : input.store?.redisUrl ? { redisUrl: input.store.redisUrl } : {}),
       keyPrefix: input.store?.keyPrefix ?? 'ossvend:',
-      dataDir: resolve(base, input.store?.dataDir ?? '.data'),
+      dataDir: resolve(dataBase, input.store?.dataDir ?? '.data'),
     },
     policies: {
       scopes: Object.fromEntries(Object.entries(input.policies.scopes).map(([k, v]) => [k, resolve(base, v)])),

@@ -1,20 +1,30 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Router } from 'express'
 import { pageHeaders } from '../security-headers.js'
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-// Swagger UI's prebuilt browser bundle, served from the installed package: no CDN.
-const SWAGGER_UI = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))
+// src/web/docs in a checkout, dist/web/docs in the package: the build copies the page and Swagger
+// UI's prebuilt bundle there, so an installed server needs neither src/ nor swagger-ui-dist.
+const DOCS_DIR = new URL('../../web/docs/', import.meta.url)
 
 const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
-  'swagger-ui.css': { file: join(SWAGGER_UI, 'swagger-ui.css'), type: 'text/css; charset=utf-8' },
-  'swagger-ui-bundle.js': { file: join(SWAGGER_UI, 'swagger-ui-bundle.js'), type: 'text/javascript; charset=utf-8' },
-  'favicon-32x32.png': { file: join(SWAGGER_UI, 'favicon-32x32.png'), type: 'image/png' },
-  'docs.js': { file: join(ROOT, 'src/web/docs/docs.js'), type: 'text/javascript; charset=utf-8' },
-  'docs.css': { file: join(ROOT, 'src/web/docs/docs.css'), type: 'text/css; charset=utf-8' },
+  'swagger-ui.css': { file: docsFile('swagger-ui.css', true), type: 'text/css; charset=utf-8' },
+  'swagger-ui-bundle.js': { file: docsFile('swagger-ui-bundle.js', true), type: 'text/javascript; charset=utf-8' },
+  'favicon-32x32.png': { file: docsFile('favicon-32x32.png', true), type: 'image/png' },
+  'docs.js': { file: docsFile('docs.js', false), type: 'text/javascript; charset=utf-8' },
+  'docs.css': { file: docsFile('docs.css', false), type: 'text/css; charset=utf-8' },
+}
+
+/** A file of the docs directory; Swagger UI's files come from the devDependency in a checkout. */
+function docsFile(name: string, fromSwaggerUi: boolean): string {
+  const own = fileURLToPath(new URL(name, DOCS_DIR))
+  if (!fromSwaggerUi || existsSync(own)) return own
+  try {
+    return createRequire(import.meta.url).resolve(`swagger-ui-dist/${name}`)
+  } catch {
+    return own
+  }
 }
 
 /**
@@ -35,7 +45,7 @@ export const DOCS_CSP = [
 
 /** GET /docs: a browsable reference of /openapi.json, and its assets under /docs/. */
 export function docsRoutes(router: Router): void {
-  const page = readFileSync(join(ROOT, 'src/web/docs/index.html'), 'utf8')
+  const page = readFileSync(fileURLToPath(new URL('index.html', DOCS_DIR)), 'utf8')
   const headers = pageHeaders({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false })
   router.get('/docs', (_req, res) => {
     headers(res)
