@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Response } from 'express'
 import type { Logger } from 'pino'
 import { pinoHttp, type HttpLogger } from 'pino-http'
+import { AuthExpiredError, AuthInvalidError } from '../errors.js'
 import type { Principal } from '../grant/vend.js'
 import type { Problem } from './problem.js'
 
@@ -15,13 +16,20 @@ interface ErrorNote {
 
 /** Called by the error handlers: the access line reports the error, so no second line is needed. */
 export function noteError(res: Response, err: unknown, problem: Problem): void {
-  const reason = (err as { reason?: unknown } | undefined)?.reason
+  const reason = (err as { reason?: unknown } | undefined)?.reason ?? authFailureReason(err)
   const note: ErrorNote = {
     code: problem.body.code,
     ...(typeof reason === 'string' ? { reason } : {}),
     ...(problem.body.code === 'ERR_INTERNAL' ? { err } : {}),
   }
   res.locals.errorNote = note
+}
+
+/** A rejected token's stable reason (`issuer-unknown`, `claim-aud`, …) rides on its cause, for logs only. */
+function authFailureReason(err: unknown): string | undefined {
+  if (!(err instanceof AuthInvalidError || err instanceof AuthExpiredError)) return undefined
+  const cause = err.cause
+  return cause instanceof Error && /^[a-z0-9-]{1,64}$/.test(cause.message) ? cause.message : undefined
 }
 
 /** The route template a request matched, or `unmatched`: never a raw path (it is a metric label). */
@@ -46,7 +54,8 @@ export function accessLog(logger: Logger): HttpLogger {
     return {
       method: req.method,
       route: routeOf(req),
-      path: (req.url ?? '').split('?')[0],
+      // originalUrl: an error handler mounted under a path sees req.url relative to it.
+      path: ((req as { originalUrl?: string }).originalUrl ?? req.url ?? '').split('?')[0],
       status: res.statusCode,
       ...(length !== undefined ? { bytes: Number(length) } : {}),
       ...(principal ? { user: principal.userId } : {}),
