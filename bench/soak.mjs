@@ -109,7 +109,7 @@ export async function runSoak({ seconds = 600, faultRate = 0.2 } = {}) {
           }
         } else {
           counts.post++
-          const res = await api('/v1/sign/post', token, { method: 'POST', body: JSON.stringify({ dir: 'soak/' }) })
+          const res = await api('/v1/sign/post', token, { method: 'POST', body: JSON.stringify({ dir: `${user.username}/soak/` }) })
           if (!expectOk('sign/post', res)) continue
           const name = `s${n++}.png`
           const body = new FormData()
