@@ -1,15 +1,15 @@
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from '../helpers/browser.js'
 import { startServerProcess, writeTestConfig, type ServerProcess } from '../helpers/process.js'
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
 
 let server: ServerProcess
 let browser: Browser
 
 beforeAll(async () => {
   server = await startServerProcess(writeTestConfig())
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  browser = await launchChromium()
 }, 30_000)
 
 afterAll(async () => {

@@ -1,13 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from '../helpers/browser.js'
 import { startServerProcess, writeTestConfig, type ServerProcess } from '../helpers/process.js'
 import { ROOT } from '../helpers/vectors.js'
 
 const SHOTS = join(ROOT, 'test-results', 'screenshots')
 // The flags Chromium needs on this machine: no sandbox as root, no GPU, no background networking.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
 
 let server: ServerProcess
 // The page reaches the sandbox OSS at its advertised endpoint, bucket.localhost:PORT.
@@ -34,7 +34,7 @@ beforeAll(async () => {
   config.sign = { ...config.sign, contentTypes: ['text/plain', 'image/png', 'application/octet-stream'], maxUploadBytes: 64 * 1024 * 1024, multipartThresholdBytes: 8 * 1024 * 1024 }
   writeFileSync(path, JSON.stringify(config))
   server = await startServerProcess(path)
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  browser = await launchChromium()
 }, 30_000)
 
 afterAll(async () => {
