@@ -25,7 +25,7 @@ export function noteError(res: Response, err: unknown, problem: Problem): void {
   res.locals.errorNote = note
 }
 
-/** A rejected token's stable reason (`issuer-unknown`, `claim-aud`, …) rides on its cause, for logs only. */
+/** A rejected token's stable reason (`issuer-unknown`, `claim-aud`, ...) rides on its cause, for logs only. */
 function authFailureReason(err: unknown): string | undefined {
   if (!(err instanceof AuthInvalidError || err instanceof AuthExpiredError)) return undefined
   const cause = err.cause
