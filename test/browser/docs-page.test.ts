@@ -1,25 +1,11 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from '../helpers/browser.js'
-import { startServerProcess, writeTestConfig, type ServerProcess } from '../helpers/process.js'
+import { describe, expect, it } from 'vitest'
+import { useServerAndChromium } from '../helpers/browser.js'
 
-
-let server: ServerProcess
-let browser: Browser
-
-beforeAll(async () => {
-  server = await startServerProcess(writeTestConfig())
-  browser = await launchChromium()
-}, 30_000)
-
-afterAll(async () => {
-  await browser?.close()
-  server?.child.kill('SIGKILL')
-})
+const fixture = useServerAndChromium()
 
 describe('the API reference at /docs in Chromium', () => {
   it('renders every operation of /openapi.json, with no CSP violation and no request leaving the server', async () => {
-    const context = await browser.newContext()
+    const context = await fixture.browser.newContext()
     const page = await context.newPage()
     const problems: string[] = []
     const requested: string[] = []
@@ -32,9 +18,9 @@ describe('the API reference at /docs in Chromium', () => {
       if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`)
     })
     await page.addInitScript({ content: "document.addEventListener('securitypolicyviolation', (e) => console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI))" })
-    const response = await page.goto(`${server.url}/docs`)
+    const response = await page.goto(`${fixture.server.url}/docs`)
     expect(response?.headers()['content-security-policy']).toContain("default-src 'none'")
-    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { operationId: string }>> }
+    const doc = (await (await fetch(`${fixture.server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { operationId: string }>> }
     const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method, path })))
     await page.locator('.opblock').first().waitFor({ timeout: 15_000 })
     await expect.poll(() => page.locator('.opblock').count(), { timeout: 10_000 }).toBe(operations.length)
@@ -44,7 +30,7 @@ describe('the API reference at /docs in Chromium', () => {
     // Open one operation: its responses (with the mobile error form) render too.
     await page.locator('.opblock-get [data-path="/v1/sts"]').first().click()
     await page.locator('.responses-table').first().waitFor()
-    const origin = new URL(server.url).origin
+    const origin = new URL(fixture.server.url).origin
     expect(requested.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'))).toEqual([])
     expect(problems).toEqual([])
     await context.close()

@@ -1,37 +1,23 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from '../helpers/browser.js'
-import { startServerProcess, writeTestConfig, type ServerProcess } from '../helpers/process.js'
+import { describe, expect, it } from 'vitest'
+import { useServerAndChromium } from '../helpers/browser.js'
 
-
-let server: ServerProcess
-let browser: Browser
-
-beforeAll(async () => {
-  server = await startServerProcess(writeTestConfig())
-  browser = await launchChromium()
-}, 30_000)
-
-afterAll(async () => {
-  await browser?.close()
-  server?.child.kill('SIGKILL')
-})
+const fixture = useServerAndChromium()
 
 async function vended(): Promise<Record<string, string>> {
-  const login = await fetch(`${server.url}/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'alice-sandbox-password' }) })
+  const login = await fetch(`${fixture.server.url}/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'alice-sandbox-password' }) })
   const { accessToken } = (await login.json()) as { accessToken: string }
-  return (await (await fetch(`${server.url}/v1/sts?scope=read-write`, { headers: { authorization: `Bearer ${accessToken}` } })).json()) as Record<string, string>
+  return (await (await fetch(`${fixture.server.url}/v1/sts?scope=read-write`, { headers: { authorization: `Bearer ${accessToken}` } })).json()) as Record<string, string>
 }
 
 describe('the ali-oss browser build in Chromium, against the advertised sandbox endpoint', () => {
   it('uploads, and every URL helper gives a URL the page can fetch, with no extra client options', async () => {
     const sts = await vended()
-    const endpoint = `http://localhost:${new URL(server.ossUrl).port}`
+    const endpoint = `http://localhost:${new URL(fixture.server.ossUrl).port}`
     // The endpoint ossvend advertises in its /v1/sts answer.
     expect((sts.Placement as unknown as { Endpoint: string }).Endpoint).toBe(endpoint)
-    const page = await browser.newPage()
+    const page = await fixture.browser.newPage()
     // ossvend's own page loads the ali-oss browser build (aliyun-oss-sdk.min.js) and is an allowed CORS origin.
-    await page.goto(server.url)
+    await page.goto(fixture.server.url)
     await page.waitForFunction(() => 'OSS' in globalThis)
     const results = await page.evaluate(async ({ sts, endpoint, bucket }) => {
       const OSS = (globalThis as unknown as { OSS: new (o: object) => Record<string, (...a: unknown[]) => unknown> }).OSS
@@ -47,7 +33,7 @@ describe('the ali-oss browser build in Chromium, against the advertised sandbox 
       const appended = (await client.append!('alice/browser.log', new Blob(['a']))) as { nextAppendPosition: string }
       return { host: new URL(v1).host, v1: await read(v1), v4: await read(v4), async: await read(asyncUrl), next: appended.nextAppendPosition }
     }, { sts, endpoint, bucket: 'app-base-oss' })
-    expect(results).toEqual({ host: `app-base-oss.localhost:${new URL(server.ossUrl).port}`, v1: '200 from chromium', v4: '200 from chromium', async: '200 from chromium', next: '1' })
+    expect(results).toEqual({ host: `app-base-oss.localhost:${new URL(fixture.server.ossUrl).port}`, v1: '200 from chromium', v4: '200 from chromium', async: '200 from chromium', next: '1' })
     await page.close()
   })
 })

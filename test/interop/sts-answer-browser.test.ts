@@ -1,27 +1,13 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from '../helpers/browser.js'
-import { startServerProcess, writeTestConfig, type ServerProcess } from '../helpers/process.js'
+import { describe, expect, it } from 'vitest'
+import { useServerAndChromium } from '../helpers/browser.js'
 
-
-let server: ServerProcess
-let browser: Browser
-
-beforeAll(async () => {
-  server = await startServerProcess(writeTestConfig())
-  browser = await launchChromium()
-}, 30_000)
-
-afterAll(async () => {
-  await browser?.close()
-  server?.child.kill('SIGKILL')
-})
+const fixture = useServerAndChromium()
 
 describe('the ali-oss browser build in Chromium, refreshSTSToken returning the /v1/sts answer as-is', () => {
   it('keeps endpoint, bucket and region through every refresh and uploads with each fresh answer', async () => {
-    const page = await browser.newPage()
+    const page = await fixture.browser.newPage()
     // ossvend's own page loads the ali-oss browser build (aliyun-oss-sdk.min.js) and is an allowed CORS origin.
-    await page.goto(server.url)
+    await page.goto(fixture.server.url)
     await page.waitForFunction(() => 'OSS' in globalThis)
     const result = await page.evaluate(async () => {
       const login = await fetch('/v1/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'alice-sandbox-password' }) })

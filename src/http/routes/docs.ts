@@ -2,13 +2,13 @@ import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { Router } from 'express'
-import { pageHeaders } from '../security-headers.js'
+import { serveAssets, servePage, type StaticAsset } from '../page-routes.js'
 
 // src/web/docs in a checkout, dist/web/docs in the package: the build copies the page and Swagger
 // UI's prebuilt bundle there, so an installed server needs neither src/ nor swagger-ui-dist.
 const DOCS_DIR = new URL('../../web/docs/', import.meta.url)
 
-const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
+const ASSETS: Readonly<Record<string, StaticAsset>> = {
   'swagger-ui.css': { file: docsFile('swagger-ui.css', true), type: 'text/css; charset=utf-8' },
   'swagger-ui-bundle.js': { file: docsFile('swagger-ui-bundle.js', true), type: 'text/javascript; charset=utf-8' },
   'favicon-32x32.png': { file: docsFile('favicon-32x32.png', true), type: 'image/png' },
@@ -45,22 +45,6 @@ export const DOCS_CSP = [
 
 /** GET /docs: a browsable reference of /openapi.json, and its assets under /docs/. */
 export function docsRoutes(router: Router): void {
-  const page = readFileSync(fileURLToPath(new URL('index.html', DOCS_DIR)), 'utf8')
-  const headers = pageHeaders({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false })
-  router.get('/docs', (_req, res) => {
-    headers(res)
-    res.setHeader('Content-Security-Policy', DOCS_CSP)
-    res.setHeader('Cache-Control', 'no-cache')
-    res.type('html').send(page)
-  })
-  router.get('/docs/:asset', (req, res, next) => {
-    const asset = ASSETS[req.params.asset]
-    if (!asset) {
-      next()
-      return
-    }
-    res.setHeader('Content-Type', asset.type)
-    res.setHeader('Cache-Control', 'public, max-age=3600')
-    res.sendFile(asset.file)
-  })
+  servePage(router, '/docs', readFileSync(fileURLToPath(new URL('index.html', DOCS_DIR)), 'utf8'), DOCS_CSP)
+  serveAssets(router, '/docs', ASSETS, 'public, max-age=3600')
 }

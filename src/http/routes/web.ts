@@ -3,13 +3,13 @@ import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { Router } from 'express'
 import type { AppDeps } from '../deps.js'
-import { pageHeaders } from '../security-headers.js'
+import { serveAssets, servePage, type StaticAsset } from '../page-routes.js'
 
 // src/web/assets in a checkout, dist/web/assets in the package (the build copies them there,
 // with ali-oss's browser bundle, so an installed server needs neither src/ nor ali-oss).
 const HERE = new URL('../../', import.meta.url)
 const ASSET_DIR = new URL('web/assets/', HERE)
-const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
+const ASSETS: Readonly<Record<string, StaticAsset>> = {
   'app.js': { file: fileURLToPath(new URL('app.js', ASSET_DIR)), type: 'text/javascript; charset=utf-8' },
   'app.css': { file: fileURLToPath(new URL('app.css', ASSET_DIR)), type: 'text/css; charset=utf-8' },
   // The same CRC-64 code the server uses, built to plain ESM: the page checks uploads with it.
@@ -60,21 +60,6 @@ export function webRoutes(deps: AppDeps, router: Router): void {
   })
   const page = template.replace('{{CONFIG}}', escapeAttribute(pageConfig))
 
-  const headers = pageHeaders({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false })
-  router.get('/', (_req, res) => {
-    headers(res)
-    res.setHeader('Content-Security-Policy', csp)
-    res.setHeader('Cache-Control', 'no-cache')
-    res.type('html').send(page)
-  })
-  router.get('/assets/:name', (req, res, next) => {
-    const asset = ASSETS[req.params.name]
-    if (!asset) {
-      next()
-      return
-    }
-    res.setHeader('Content-Type', asset.type)
-    res.setHeader('Cache-Control', 'no-cache')
-    res.sendFile(asset.file)
-  })
+  servePage(router, '/', page, csp)
+  serveAssets(router, '/assets', ASSETS, 'no-cache')
 }
