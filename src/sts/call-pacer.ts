@@ -15,7 +15,7 @@ interface Waiter {
   readonly timer: NodeJS.Timeout | undefined
 }
 
-const DEFAULT_WINDOW_MARGIN_MS = 10
+const DEFAULT_WINDOW_MARGIN_MS = 5
 
 /**
  * Spreads AssumeRole calls evenly at STS's rate, so that a burst of cold users (a release day)
