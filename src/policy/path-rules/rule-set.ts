@@ -108,7 +108,18 @@ export function isRuleSetDocument(raw: unknown): boolean {
 export function parseRuleSet(raw: unknown, name = 'rules'): RuleSet {
   const unsafe = checkJsonValue(raw, 8)
   if (unsafe) throw new TemplateInvalidError(name, [unsafe])
-  if (!validate(raw)) throw new TemplateInvalidError(name, toIssues(validate.errors))
+  if (!validate(raw)) {
+    // The shape is wrong somewhere; the patterns are still checked, so one run names every issue.
+    const issues = toIssues(validate.errors)
+    const rules = (raw as { rules?: unknown }).rules
+    if (Array.isArray(rules)) {
+      rules.forEach((rule: unknown, index) => {
+        const path = (rule as { path?: unknown } | null)?.path
+        if (typeof path === 'string') parsePattern(path, appendPointer(appendPointer('/rules', index), 'path'), issues)
+      })
+    }
+    throw new TemplateInvalidError(name, issues)
+  }
   const doc = raw as { description?: string; rules: Array<Omit<PathRule, 'index' | 'pointer' | 'tokens'>> }
   const issues: Issue[] = []
   const claims = new Set<string>()
