@@ -225,7 +225,7 @@ describe('PostObject form builders', () => {
         { ...base, serverSideEncryption: { algorithm: 'KMS', keyId: value } },
       ] as unknown as PostPolicySpec[]
       for (const s of specs) {
-        const c = { accessKeyId: 'ak', accessKeySecret: 'sk', securityToken: value as string }
+        const c = { accessKeyId: 'ak', accessKeySecret: 'sk', securityToken: value as unknown as string }
         for (const version of ['v1', 'v4'] as const) {
           const form = version === 'v1' ? buildPostFormV1(s, c, endpoint) : buildPostFormV4(s, c, endpoint, 'cn-hangzhou', now)
           expect(form.policyText).toBe(referenceForm(version, s, c, now).policyText)
