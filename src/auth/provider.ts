@@ -131,10 +131,8 @@ export async function createProvider(config: IdentityProviderConfig, options: Pr
 
 function verificationError(err: unknown): Error {
   if (err instanceof KeyUnknownError) return invalidToken('kid-unknown')
-  if (err instanceof ProviderFetchError) {
-    if (err.reason === 'unreachable' || err.reason === 'status') return new IdpUnavailableError('identity provider keys unavailable', { cause: err })
-    return invalidToken(`key-set-${err.reason}`, err)
-  }
+  // Every key set (or discovery) failure alike: a stable code, and the reason in the log.
+  if (err instanceof ProviderFetchError) return new IdpUnavailableError('identity provider keys unavailable', { cause: new Error(`key-set-${err.reason}`, { cause: err }) })
   const code = (err as { code?: string } | undefined)?.code
   if (code === 'ERR_JWT_EXPIRED') return new AuthExpiredError('token expired', { cause: err })
   if (code === 'ERR_JWKS_TIMEOUT') return new IdpUnavailableError('identity provider keys unavailable', { cause: err })
