@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { jwtVerify, type JWTPayload } from 'jose'
 import type { IdentityProviderConfig } from '../config/types.js'
@@ -116,7 +117,8 @@ export async function createProvider(config: IdentityProviderConfig, options: Pr
         exp,
         // A key withdrawn by the provider must stop working within the key set's maximum age.
         reverifyAtMs: options.clock().getTime() + Math.min(config.jwksMaxAgeSec, 60) * 1000,
-        ...(typeof payload.jti === 'string' ? { jti: payload.jti } : {}),
+        // What signing out with this token revokes (its hash: the text is the token).
+        tokenId: `tok:${createHash('sha256').update(token).digest('base64url')}`,
       }
     },
     async check() {
