@@ -1,8 +1,8 @@
-// Completes `npm run build` after tsc: the upload page's assets go next to the compiled server
+// Completes `npm run build` after tsc: the storage browser page's assets go next to the compiled server
 // (dist/web/assets), with ali-oss's browser bundle copied in, and the /docs page with Swagger UI's
 // bundle (dist/web/docs), so the package needs neither src/ nor ali-oss nor swagger-ui-dist at run
 // time; and the CLI entry becomes executable for `npx ossvend`.
-import { chmodSync, copyFileSync, mkdirSync, readdirSync } from 'node:fs'
+import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const from = join(root, 'src', 'web', 'assets')
 const to = join(root, 'dist', 'web', 'assets')
-mkdirSync(to, { recursive: true })
-for (const name of readdirSync(from)) copyFileSync(join(from, name), join(to, name))
+// With the page's ES modules under js/.
+cpSync(from, to, { recursive: true })
 const bundle = createRequire(join(root, 'package.json')).resolve('ali-oss/dist/aliyun-oss-sdk.min.js')
 copyFileSync(bundle, join(to, 'aliyun-oss-sdk.min.js'))
 // The /docs page and Swagger UI's prebuilt bundle (so swagger-ui-dist is a devDependency too).

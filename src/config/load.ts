@@ -66,7 +66,7 @@ interface ConfigInput {
   sandbox?: Partial<Config['sandbox']>
   sign?: Partial<Omit<Config['sign'], 'maxUrlTtlSec'>> & { maxUrlTtlSec?: Partial<Config['sign']['maxUrlTtlSec']> }
   store?: Partial<Config['store']>
-  policies: { scopes: Record<string, string>; defaultScope?: string; rolePolicies?: string[]; referer?: string }
+  policies: { scopes: Record<string, string>; defaultScope?: string; pageScope?: string; rolePolicies?: string[]; referer?: string }
 }
 
 /**
@@ -88,6 +88,10 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
       code: 'config.scope-unknown',
       message: `"${defaultScope}" is not one of the scopes (${scopeNames.join(', ')})`,
     })
+  }
+  const pageScope = input.policies.pageScope ?? defaultScope
+  if (input.policies.pageScope !== undefined && !scopeNames.includes(pageScope)) {
+    issues.push({ pointer: '/policies/pageScope', code: 'config.scope-unknown', message: `"${pageScope}" is not one of the scopes (${scopeNames.join(', ')})` })
   }
   ;(input.auth?.demoUsers ?? []).forEach((user, i) => {
     user.scopes.forEach((scope, j) => {
@@ -229,6 +233,7 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
     policies: {
       scopes: Object.fromEntries(Object.entries(input.policies.scopes).map(([k, v]) => [k, resolve(base, v)])),
       defaultScope,
+      pageScope,
       rolePolicies: (input.policies.rolePolicies ?? []).map((p) => resolve(base, p)),
       ...(input.policies.referer !== undefined ? { referer: resolve(base, input.policies.referer) } : {}),
     },

@@ -209,6 +209,7 @@ export const CONFIG_SCHEMA = {
           additionalProperties: { type: 'string', minLength: 1 },
         },
         defaultScope: { type: 'string' },
+        pageScope: { type: 'string' },
         rolePolicies: { type: 'array', items: { type: 'string', minLength: 1 } },
         referer: { type: 'string', minLength: 1 },
       },

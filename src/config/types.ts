@@ -158,6 +158,8 @@ export interface Config {
     /** Scope name to absolute template path. */
     readonly scopes: Readonly<Record<string, string>>
     readonly defaultScope: string
+    /** The scope the storage browser page (GET /) shows; `defaultScope` unless set. */
+    readonly pageScope: string
     readonly rolePolicies: readonly string[]
     readonly referer?: string
   }

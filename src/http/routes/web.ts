@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { Router } from 'express'
@@ -9,14 +9,21 @@ import { serveAssets, servePage, type StaticAsset } from '../page-routes.js'
 // with ali-oss's browser bundle, so an installed server needs neither src/ nor ali-oss).
 const HERE = new URL('../../', import.meta.url)
 const ASSET_DIR = new URL('web/assets/', HERE)
+const SCRIPT_TYPE = 'text/javascript; charset=utf-8'
 const ASSETS: Readonly<Record<string, StaticAsset>> = {
-  'app.js': { file: fileURLToPath(new URL('app.js', ASSET_DIR)), type: 'text/javascript; charset=utf-8' },
   'app.css': { file: fileURLToPath(new URL('app.css', ASSET_DIR)), type: 'text/css; charset=utf-8' },
   // The same CRC-64 code the server uses, built to plain ESM: the page checks uploads with it.
-  'crc64.js': { file: firstExisting([new URL('oss/crc64.js', HERE), new URL('../dist/oss/crc64.js', HERE)]), type: 'text/javascript; charset=utf-8' },
+  'crc64.js': { file: firstExisting([new URL('oss/crc64.js', HERE), new URL('../dist/oss/crc64.js', HERE)]), type: SCRIPT_TYPE },
   // crc64.js imports it (relative to /assets/).
-  'crc64-wasm.js': { file: firstExisting([new URL('oss/crc64-wasm.js', HERE), new URL('../dist/oss/crc64-wasm.js', HERE)]), type: 'text/javascript; charset=utf-8' },
-  'aliyun-oss-sdk.min.js': { file: firstExisting([new URL('aliyun-oss-sdk.min.js', ASSET_DIR), 'ali-oss/dist/aliyun-oss-sdk.min.js']), type: 'text/javascript; charset=utf-8' },
+  'crc64-wasm.js': { file: firstExisting([new URL('oss/crc64-wasm.js', HERE), new URL('../dist/oss/crc64-wasm.js', HERE)]), type: SCRIPT_TYPE },
+  'aliyun-oss-sdk.min.js': { file: firstExisting([new URL('aliyun-oss-sdk.min.js', ASSET_DIR), 'ali-oss/dist/aliyun-oss-sdk.min.js']), type: SCRIPT_TYPE },
+}
+
+/** The page's ES modules (src/web/assets/js/*.js), served at /assets/js/NAME. */
+function pageModules(): Record<string, StaticAsset> {
+  const dir = new URL('js/', ASSET_DIR)
+  const names = readdirSync(dir).filter((name) => name.endsWith('.js'))
+  return Object.fromEntries(names.map((name) => [name, { file: fileURLToPath(new URL(name, dir)), type: SCRIPT_TYPE }]))
 }
 
 /** The first candidate that exists: a file URL, or a module path resolved from here (a checkout's devDependency). */
@@ -57,9 +64,12 @@ export function webRoutes(deps: AppDeps, router: Router): void {
     maxUploadBytes: deps.config.sign.maxUploadBytes,
     contentTypes: deps.config.sign.contentTypes,
     defaultScope: deps.config.policies.defaultScope,
+    scope: deps.config.policies.pageScope,
+    guestsEnabled: deps.config.auth.guest.enabled,
   })
   const page = template.replace('{{CONFIG}}', escapeAttribute(pageConfig))
 
   servePage(router, '/', page, csp)
   serveAssets(router, '/assets', ASSETS, 'no-cache')
+  serveAssets(router, '/assets/js', pageModules(), 'no-cache')
 }

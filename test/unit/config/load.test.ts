@@ -110,6 +110,15 @@ describe('config', () => {
     )
   })
 
+  it('takes the page scope from policies.pageScope, the default scope without it, and refuses an unknown one', () => {
+    const two = { ...valid, policies: { scopes: { read: 'r.json', write: 'w.json' }, defaultScope: 'read' } }
+    expect(parseConfig(two, '/x/c.json', {}).policies.pageScope).toBe('read')
+    expect(parseConfig({ ...two, policies: { ...two.policies, pageScope: 'write' } }, '/x/c.json', {}).policies.pageScope).toBe('write')
+    expect(() => parseConfig({ ...two, policies: { ...two.policies, pageScope: 'levels' } }, '/x/c.json', {})).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID', issues: [expect.objectContaining({ pointer: '/policies/pageScope', code: 'config.scope-unknown' })] }),
+    )
+  })
+
   it('reports broken JSON with its line and an unreadable file clearly', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ossvend-config-'))
     writeFileSync(join(dir, 'config.json'), '{\n  "oss": {},\n}\n')
