@@ -316,7 +316,8 @@ describe('every route answers as documented', () => {
   })
 
   it('the page\'s and the reference\'s files', async () => {
-    expect(conforms(await request(t.app).get('/assets/app.js'), 'get', '/assets/{name}').status).toBe(200)
+    expect(conforms(await request(t.app).get('/assets/js/main.js'), 'get', '/assets/js/{name}').status).toBe(200)
+    expect(conforms(await request(t.app).get('/assets/js/nope.js'), 'get', '/assets/js/{name}').status).toBe(404)
     expect(conforms(await request(t.app).get('/assets/app.css'), 'get', '/assets/{name}').status).toBe(200)
     expect(conforms(await request(t.app).get('/assets/nope.js'), 'get', '/assets/{name}').status).toBe(404)
     expect(conforms(await request(t.app).get('/docs/docs.js'), 'get', '/docs/{name}').status).toBe(200)

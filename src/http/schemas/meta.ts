@@ -91,6 +91,17 @@ export const META_OPERATIONS: readonly OperationSpec[] = [
   },
   {
     method: 'get',
+    path: '/assets/js/{name}',
+    operationId: 'getUploadPageModule',
+    tags: ['web'],
+    summary: 'An ES module of the upload page (only the page\'s own modules)',
+    security: 'public',
+    pathParams: AssetName,
+    responses: { '200': { description: 'The module', content: { 'text/javascript': asset['text/javascript'] } } },
+    errors: ['ERR_NOT_FOUND'],
+  },
+  {
+    method: 'get',
     path: '/',
     operationId: 'getUploadPage',
     tags: ['web'],
