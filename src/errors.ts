@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'ERR_RATE_LIMITED'
   | 'ERR_SCOPE_UNKNOWN'
   | 'ERR_SCOPE_FORBIDDEN'
+  | 'ERR_CLAIM_UNUSABLE'
   | 'ERR_ACCESS_DENIED'
   | 'ERR_NOT_FOUND'
   | 'ERR_CALLBACK_UNVERIFIED'
@@ -238,6 +239,14 @@ export class AccessDeniedError extends ReasonedError {
   }
 }
 
+/**
+ * A path rule names an identity-token claim the caller lacks, or whose value is outside the user
+ * id characters; `reason` is `claim-missing` or `claim-charset`. Never an empty segment.
+ */
+export class ClaimUnusableError extends ReasonedError {
+  readonly code = 'ERR_CLAIM_UNUSABLE'
+}
+
 export class NotFoundError extends AppError {
   readonly code = 'ERR_NOT_FOUND'
 }
@@ -272,7 +281,11 @@ export class InternalError extends AppError {
   readonly code = 'ERR_INTERNAL'
 }
 
-/** The external identity provider's keys cannot be fetched and none are cached. */
+/**
+ * The identity provider's key set cannot be used: unreachable, too large, not https, not a key
+ * set, duplicate kids, no usable keys held. A 401 (RFC 6750 `invalid_token`): the token cannot
+ * be verified now; the cause is logged, never sent.
+ */
 export class IdpUnavailableError extends AppError {
   readonly code = 'ERR_IDP_UNAVAILABLE'
 }
