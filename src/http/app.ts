@@ -74,7 +74,7 @@ function requestContext(deps: AppDeps): RequestHandler {
   const count = (route: string, method: string, status: string) => {
     const key = `${route} ${method} ${status}`
     let child = counters.get(key)
-    if (!child) counters.set(key, (child = deps.metrics.httpRequests.labels({ route, method, status })))
+    if (!child) counters.set(key, (child = deps.metrics.httpRequestsChild({ route, method, status })))
     child.inc()
   }
   const observe = (route: string, seconds: number) => {
@@ -96,7 +96,8 @@ function requestContext(deps: AppDeps): RequestHandler {
     if (deps.health.draining) res.setHeader('Connection', 'close')
     const parent = propagation.extract(context.active(), req.headers)
     const span = serverTracer.startSpan(req.method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'ossvend.request_id': requestId } }, parent)
-    res.once('close', () => {
+    // A response closes once.
+    res.on('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
       const route = routeOf(req)
       const method = methods.has(req.method) ? req.method : 'OTHER'
