@@ -77,6 +77,7 @@ export async function run_() {
       warmStsP99Ms: b.latency.p99,
       warmOverBare: Number((ok(b) / ok(a)).toFixed(2)),
       bareSameResponseRps: Math.round(ok(a2)),
+      bareSameResponseP99Ms: a2.latency.p99,
       warmOverBareSameResponse: Number((ok(b) / ok(a2)).toFixed(2)),
       naiveOkRps: Math.round(ok(c)),
       thousandUsersColdStartSeconds: Number(coldSeconds.toFixed(1)),
