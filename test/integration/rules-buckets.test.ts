@@ -20,6 +20,9 @@ beforeAll(async () => {
       { path: 'logs/{user}/*', bucket: 'logs-east', id: 'logs', access: { owner: ['read', 'list', 'write'] } },
     ],
   }))
+  // A scope whose every area lies in a bucket other than oss.bucket.
+  const mediaOnly = join(dir, 'media-only.json')
+  writeFileSync(mediaOnly, JSON.stringify({ rules: [{ path: 'media/{user}/*', bucket: 'media-east', access: { owner: ['read', 'list', 'write', 'delete'] } }] }))
   // The role must reach every bucket the scope names: the session can only narrow it.
   const role = join(dir, 'role.json')
   writeFileSync(role, JSON.stringify({
@@ -34,8 +37,8 @@ beforeAll(async () => {
   await base.close()
   t = await buildTestApp({
     oss: { ...config.oss, buckets: { 'media-east': { cname: 'https://media.example.com' }, 'logs-east': {} } },
-    auth: { demoUsers: [{ ...DEMO.alice, scopes: ['multi'] }] },
-    policies: { ...config.policies, scopes: { ...config.policies.scopes, multi: rules }, rolePolicies: [role] },
+    auth: { demoUsers: [{ ...DEMO.alice, scopes: ['multi', 'media-only'] }] },
+    policies: { ...config.policies, scopes: { ...config.policies.scopes, multi: rules, 'media-only': mediaOnly }, rolePolicies: [role] },
   })
   alice = (await request(t.app).post('/v1/login').send(DEMO.alice).expect(200)).body.accessToken as string
   rememberSecrets(alice)
@@ -51,6 +54,12 @@ describe('a scope spanning buckets of one region (issue 16 item 3)', () => {
       { id: 'media', label: 'Media', bucket: 'media-east', endpoint: 'https://media.example.com', cname: true, prefix: 'media/alice/', verbs: ['read', 'list', 'write', 'delete'] },
       { id: 'logs', label: 'Logs', bucket: 'logs-east', endpoint: t.deps.ossEndpoint, cname: false, prefix: 'logs/alice/', verbs: ['read', 'list', 'write'] },
     ])
+  })
+
+  it('/v1/sts places the credentials at the caller\'s home area, in its bucket, at a plain OSS endpoint (never the custom domain)', async () => {
+    const res = await request(t.app).get('/v1/sts?scope=media-only').set(bearer(alice)).expect(200)
+    expect(res.body.Placement).toMatchObject({ Bucket: 'media-east', Region: 'cn-hangzhou', Endpoint: t.deps.ossEndpoint, Prefix: 'media/alice/' })
+    rememberSecrets(res.body.AccessKeySecret as string, res.body.SecurityToken as string)
   })
 
   it('one STS token reaches every bucket; /v1/sign/url addresses the bucket asked for, at its own host', async () => {

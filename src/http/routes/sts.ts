@@ -4,6 +4,8 @@ import { RequestInvalidError, ScopeUnknownError } from '../../errors.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
 import { limitPerUser } from '../user-rate-limit.js'
 import { providerOf } from '../../auth/user-id.js'
+import { placementOf } from '../../grant/bucket-placement.js'
+import { homeBucketOf } from '../../policy/path-rules/render-rules.js'
 import type { AppDeps } from '../deps.js'
 import { toProblem } from '../problem.js'
 import { providerScopeOf, stsAuth, wantsProviderErrors } from '../sts-request-auth.js'
@@ -31,12 +33,18 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
     miss: deps.metrics.credentialCacheChild({ result: 'miss' }),
     refresh: deps.metrics.credentialCacheChild({ result: 'refresh' }),
   }
-  const placement = (result: VendResult) => ({
-    Bucket: deps.config.oss.bucket,
-    Region: deps.config.oss.region,
-    Endpoint: deps.ossEndpoint,
-    Prefix: result.rendered.prefix,
-  })
+  // A rules scope's home area may lie in another of the scope's buckets (same region).
+  // SDKs are handed Endpoint as a plain OSS endpoint (bucket prepended), so a custom domain, which
+  // already names the bucket, is never given here; /v1/areas and the sign routes use it.
+  const buckets = deps.config.oss.buckets
+  const withoutDomains = {
+    ...deps,
+    config: { oss: { ...deps.config.oss, buckets: buckets && Object.fromEntries(Object.entries(buckets).map(([name, b]) => [name, { ...b, cname: undefined }])) } },
+  }
+  const placement = (result: VendResult) => {
+    const home = placementOf(withoutDomains, homeBucketOf(result.rendered) ?? deps.config.oss.bucket)
+    return { Bucket: home.bucket, Region: home.region, Endpoint: home.endpoint, Prefix: result.rendered.prefix }
+  }
 
   // prom-client hashes the label set on every call; children per (scope, outcome) are resolved once.
   const vendedCounters = new Map<string, { inc(): void }>()
@@ -70,7 +78,7 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
   function answerText(principal: Principal, result: VendResult): string {
     const provider = principal.provider ?? providerOf(principal.userId)
     const c = result.credentials
-    const from = [c.accessKeyId, c.accessKeySecret, c.securityToken, c.expiration, result.rendered.prefix, result.scope, provider,
+    const from = [c.accessKeyId, c.accessKeySecret, c.securityToken, c.expiration, result.rendered.prefix, homeBucketOf(result.rendered), result.scope, provider,
       deps.config.sts.flatPlacement, deps.config.oss.bucket, deps.config.oss.region, deps.ossEndpoint]
     const last = answered.get(c)
     if (last && sameValues(last.from, from)) return last.text

@@ -20,6 +20,8 @@ export interface RulesTarget {
 export interface RulesRendered extends RenderedPolicy {
   readonly grants: readonly Grant[]
   readonly probe: RulesProof
+  /** The bucket `prefix` lies in (a scope's rules may span buckets of one region). */
+  readonly bucket: string
 }
 
 /** Every bucket a rule set names (the default one for rules without `bucket`). */
@@ -59,7 +61,7 @@ export function renderRules(rules: RuleSet, caller: RuleCaller, target: RulesTar
     policy,
     text,
     size: text.length,
-    prefix: homePrefix(grants, target.defaultBucket),
+    ...homeArea(grants, target.defaultBucket),
     hash,
     probe,
     values: { user: caller.user, bucket: target.defaultBucket, account: target.account },
@@ -72,12 +74,17 @@ export function renderRules(rules: RuleSet, caller: RuleCaller, target: RulesTar
  * directory) show: the caller's own writable area if there is one, else the first area; `''` when
  * no grant is a directory.
  */
-function homePrefix(grants: readonly Grant[], defaultBucket: string): string {
+function homeArea(grants: readonly Grant[], defaultBucket: string): { readonly bucket: string; readonly prefix: string } {
   const areas = grants.filter((g) => endsWithAny(g.tokens) && literalStart(g.tokens).endsWith('/'))
   const pick =
     areas.find((g) => g.role === 'owner' && g.verbs.includes('write') && g.bucket === defaultBucket) ??
     areas.find((g) => g.verbs.includes('write') && g.bucket === defaultBucket) ??
     areas.find((g) => g.bucket === defaultBucket) ??
     areas[0]
-  return pick ? literalStart(pick.tokens) : ''
+  return pick ? { bucket: pick.bucket, prefix: literalStart(pick.tokens) } : { bucket: defaultBucket, prefix: '' }
+}
+
+/** The bucket of a rendered policy's `prefix`: a rules scope's home area, or undefined for a template's. */
+export function homeBucketOf(rendered: RenderedPolicy): string | undefined {
+  return 'grants' in rendered ? (rendered as RulesRendered).bucket : undefined
 }
