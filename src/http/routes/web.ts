@@ -42,8 +42,9 @@ function firstExisting(candidates: readonly (URL | string)[]): string {
 const escapeAttribute = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 /**
- * GET /: the upload page (seed chapter 2) and its assets. Its content security policy allows
- * scripts and styles from this server only, and connections to this server and the OSS endpoint.
+ * GET /: the storage browser page (seed chapter 2's upload page grown into a browser over the
+ * caller's areas) and its assets. Its content security policy allows scripts and styles from this
+ * server only, connections to this server and the OSS endpoint, and images from both.
  */
 export function webRoutes(deps: AppDeps, router: Router): void {
   const template = readFileSync(new URL('index.html', ASSET_DIR), 'utf8')
@@ -51,9 +52,11 @@ export function webRoutes(deps: AppDeps, router: Router): void {
   const ossSources = deps.ossSigningEndpoint.style === 'path' ? ossOrigin.origin : `${ossOrigin.protocol}//*.${ossOrigin.host}`
   const csp = [
     "default-src 'none'",
-    "script-src 'self'",
+    // WebAssembly (not eval) for the CRC-64 check of uploads (crc64-wasm.js; plain JS without it).
+    "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    // Image previews are signed GET URLs on the OSS endpoint.
+    `img-src 'self' data: ${ossSources}`,
     `connect-src 'self' ${ossSources}`,
     "base-uri 'none'",
     "form-action 'self'",
@@ -66,6 +69,11 @@ export function webRoutes(deps: AppDeps, router: Router): void {
     defaultScope: deps.config.policies.defaultScope,
     scope: deps.config.policies.pageScope,
     guestsEnabled: deps.config.auth.guest.enabled,
+    ...(deps.config.auth.guest.enabled && deps.config.auth.guest.scope ? { guestScope: deps.config.auth.guest.scope } : {}),
+    // /v1/sign/* name a bucket only when it is not this one.
+    bucket: deps.config.oss.bucket,
+    // Shared links: the lifetime offered first and the longest one the server signs.
+    linkTtlSec: { default: deps.config.sign.urlTtlSec, max: deps.config.sign.maxUrlTtlSec.GET },
   })
   const page = template.replace('{{CONFIG}}', escapeAttribute(pageConfig))
 

@@ -1,0 +1,86 @@
+// The caller's areas (GET /v1/areas) and one ali-oss client per bucket, all from ONE
+// GET /v1/sts answer for the scope (a scope spans the buckets of one region).
+import * as api from './api.js'
+import { config } from './config.js'
+import { session } from './session.js'
+
+let current = { scope: undefined, areas: [], region: undefined }
+const clients = new Map()
+
+/** The scope the page asks for: the page's scope for users; a guest holds the guest scope only. */
+function wantedScope() {
+  return session.guest ? (config.guestScope ?? config.scope) : config.scope
+}
+
+/**
+ * Loads the areas. A user who does not hold the page's scope (403) gets their default scope's;
+ * a server without /v1/areas (404) gives one area at the /v1/sts placement, whose verbs are not
+ * known and are taken as all four (OSS still decides).
+ */
+export async function loadAreas() {
+  clients.clear()
+  let scope = wantedScope()
+  let answer
+  try {
+    answer = await api.areas(scope)
+  } catch (err) {
+    if (err.status === 403 && scope !== undefined) {
+      scope = undefined
+      answer = await api.areas(undefined).catch((again) => (again.status === 404 ? undefined : Promise.reject(again)))
+    } else if (err.status !== 404) {
+      throw err
+    }
+  }
+  if (!answer) {
+    const sts = await api.sts(scope)
+    const p = sts.Placement
+    answer = {
+      scope: p.Scope,
+      region: p.Region,
+      areas: [{ id: 'home', label: 'My files', bucket: p.Bucket, endpoint: p.Endpoint, cname: false, prefix: p.Prefix, verbs: ['read', 'list', 'write', 'delete'] }],
+    }
+  }
+  current = { scope: answer.scope ?? scope, region: answer.region, areas: answer.areas }
+  return current
+}
+
+export const currentScope = () => current.scope
+
+/** The `bucket` to name in /v1/sign/* bodies: only when it is not the server's default. */
+export const bucketParam = (area) => (area.bucket && area.bucket !== config.bucket ? { bucket: area.bucket } : {})
+
+export const can = (area, verb) => area.verbs.includes(verb)
+
+function createClient(area, sts) {
+  return new window.OSS({
+    accessKeyId: sts.AccessKeyId,
+    accessKeySecret: sts.AccessKeySecret,
+    stsToken: sts.SecurityToken,
+    // The /v1/sts answer as-is: its placement is nested, so ali-oss's merge of the answer into its
+    // options leaves endpoint, bucket and region alone.
+    refreshSTSToken: () => api.sts(current.scope),
+    endpoint: area.endpoint,
+    bucket: area.bucket,
+    region: `oss-${current.region ?? sts.Placement.Region}`,
+    cname: Boolean(area.cname),
+    secure: area.endpoint.startsWith('https'),
+    retryMax: 3,
+  })
+}
+
+/**
+ * An ali-oss client for the area's bucket. `own`: a client of its own (multipart uploads pause
+ * with `cancel()`, which stops every upload of a client).
+ */
+export async function clientFor(area, { own = false } = {}) {
+  const id = `${area.bucket} ${area.endpoint}`
+  if (!own && clients.has(id)) return clients.get(id)
+  const client = createClient(area, await api.sts(current.scope))
+  if (!own) clients.set(id, client)
+  return client
+}
+
+export function forgetClients() {
+  clients.clear()
+  current = { scope: undefined, areas: [], region: undefined }
+}
