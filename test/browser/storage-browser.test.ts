@@ -1,9 +1,10 @@
 import { crc32, deflateSync } from 'node:zlib'
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { listed, ossAs, screenshot, signIn, useServerAndChromium, watchProblems, type AliOss } from '../helpers/browser.js'
+import { listed, ossAs, screenshot, signIn, testConfigWith, useServerAndChromium, watchProblems, type AliOss } from '../helpers/browser.js'
 
-const fixture = useServerAndChromium()
+// The page over the read-write template scope: one area, the user's own prefix.
+const fixture = useServerAndChromium(() => testConfigWith((config) => (config.policies.pageScope = 'read-write')))
 const shot = (page: Page, name: string) => screenshot(page, 'browser', name)
 
 /** A small real PNG (16 x 16, one colour), so the preview has something to decode. */
@@ -45,6 +46,8 @@ describe('the storage browser in Chromium', () => {
     const page = await context.newPage()
     const problems = await watchProblems(page)
     await page.goto(fixture.server.url)
+    // Guests are not enabled in this config: no guest button.
+    expect(await page.getByRole('button', { name: 'Continue as guest' }).count()).toBe(0)
     await shot(page, 'sign-in')
     await signIn(page, fixture.server, 'alice')
     await expect.poll(() => page.locator('#who').textContent()).toBe('Signed in as alice')

@@ -2,16 +2,16 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { listed, ossAs, screenshot, SCREENSHOTS, signIn, useServerAndChromium, watchProblems, type AliOss } from '../helpers/browser.js'
-import { writeTestConfig } from '../helpers/process.js'
+import { listed, ossAs, screenshot, SCREENSHOTS, signIn, testConfigWith, useServerAndChromium, watchProblems, type AliOss } from '../helpers/browser.js'
 
-const fixture = useServerAndChromium(() => {
-  const path = writeTestConfig()
-  const config = JSON.parse(readFileSync(path, 'utf8')) as { sign: Record<string, unknown> }
-  config.sign = { ...config.sign, contentTypes: ['text/plain', 'image/png', 'application/octet-stream'], maxUploadBytes: 64 * 1024 * 1024, multipartThresholdBytes: 8 * 1024 * 1024 }
-  writeFileSync(path, JSON.stringify(config))
-  return path
-})
+// The page over the read-write template scope (one area, the user's own prefix), with a list of
+// allowed types and 8 MiB as the multipart threshold.
+const fixture = useServerAndChromium(() =>
+  testConfigWith((config) => {
+    config.sign = { ...config.sign, contentTypes: ['text/plain', 'image/png', 'application/octet-stream'], maxUploadBytes: 64 * 1024 * 1024, multipartThresholdBytes: 8 * 1024 * 1024 }
+    config.policies.pageScope = 'read-write'
+  }),
+)
 const shot = (page: Page, name: string) => screenshot(page, 'uploads', name)
 // The page reaches the sandbox OSS at its advertised endpoint, bucket.localhost:PORT.
 const toSandboxOss = (url: URL) => url.port === new URL(fixture.server.ossUrl).port

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import { chromium, type Browser, type Page } from 'playwright-core'
@@ -21,6 +21,15 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+}
+
+/** A test config (see writeTestConfig) changed in place by `edit`; its path. */
+export function testConfigWith(edit: (config: { sign: Record<string, unknown>; policies: Record<string, unknown>; auth: Record<string, unknown> }) => void): string {
+  const path = writeTestConfig()
+  const config = JSON.parse(readFileSync(path, 'utf8')) as Parameters<typeof edit>[0]
+  edit(config)
+  writeFileSync(path, JSON.stringify(config))
+  return path
 }
 
 /** A server process and a Chromium for one test file, started before its tests and stopped after. */
