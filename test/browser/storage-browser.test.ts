@@ -45,7 +45,12 @@ describe('the storage browser in Chromium', () => {
     const context = await fixture.browser.newContext()
     const page = await context.newPage()
     const problems = await watchProblems(page)
-    await page.goto(fixture.server.url)
+    const response = await page.goto(fixture.server.url)
+    // Scripts from ossvend only (no inline script, no eval); images also from the OSS endpoint.
+    const csp = response?.headers()['content-security-policy'] ?? ''
+    expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval';")
+    expect(csp).not.toContain('unsafe-inline')
+    expect(csp).toMatch(new RegExp(`img-src 'self' data: http://\\*\\.localhost:${new URL(fixture.server.ossUrl).port};`))
     // Guests are not enabled in this config: no guest button.
     expect(await page.getByRole('button', { name: 'Continue as guest' }).count()).toBe(0)
     await shot(page, 'sign-in')
