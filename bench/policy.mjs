@@ -1,11 +1,13 @@
 // bench/policy: decisions per second over the seed's 49 cells on compiled policies, beside the
 // cost of one HMAC-SHA256 over 200 bytes measured in the same run; and the wildcard matcher on
-// adversarial patterns against a RegExp built from the same glob (the approach it replaces).
+// adversarial patterns against a RegExp built from the same glob (the approach it replaces); and
+// the worst inputs of issue 12 item 3 at the caps (bench/policy-worst.mjs).
 import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { authorize, buildSeedMatrix, matchWildcard, operationChecks, parsePolicyText } from '../dist/index.js'
 import { measure, ROOT } from './measure.mjs'
+import { runWorstCase } from './policy-worst.mjs'
 
 export async function run() {
   const files = ['p1-full-access', 'p2-read-only', 'p3-read-only-prefix', 'p4-write-only', 'p5-write-only-prefix', 'p6-read-write', 'p7-read-write-prefix']
@@ -57,12 +59,23 @@ export async function run() {
   }
   if (sink === 0.5) console.log('unreachable')
 
+  // Issue 12 item 3: the worst inputs we could craft, at 1x, 2x and 4x (4x = every cap).
+  const worst = runWorstCase([0.25, 0.5, 1])
+  const atCap = worst[worst.length - 1]
+
   const rows = [
     ['policy: decision (seed cell)', `${decision.ns.toFixed(0)} ns`, `${(1e9 / decision.ns / 1e6).toFixed(2)} M/s`],
     ['policy: operation expansion', `${operation.ns.toFixed(0)} ns`, ''],
     ['peer: HMAC-SHA256 200 B', `${hmac.ns.toFixed(0)} ns`, `decision = ${(decision.ns / hmac.ns).toFixed(3)} x HMAC (target <= 0.10)`],
     ...linear.map((l) => [`glob ${l.glob.slice(0, 14)}... n=${l.n}`, `${l.ms.toFixed(3)} ms`, `${l.nsPerChar.toFixed(2)} ns/char`]),
     ...regexRows.map((r) => [`glob vs RegExp n=${r.n}`, `${(r.oursNs / 1e3).toFixed(1)} us vs ${(r.regexNs / 1e6).toFixed(1)} ms`, `RegExp ${r.ratio.toFixed(0)} x slower`]),
+    ...worst.flatMap((w) => [
+      [`worst x${w.scale * 4}: parse bucket ${w.policyChars.bucket} ch`, `${w.parseMs.toFixed(3)} ms`, w.scale === 1 ? 'target < ~3 ms' : ''],
+      [`worst x${w.scale * 4}: validate bucket`, `${w.validateMs.toFixed(3)} ms`, w.scale === 1 ? 'target < ~3 ms' : ''],
+      [`worst x${w.scale * 4}: decision, policies x${w.scale * 4}`, `${w.decisionByPolicyMs.toFixed(3)} ms`, w.scale === 1 ? 'all layers, with trace; target < ~3 ms' : ''],
+      [`worst x${w.scale * 4}: decision, values ${w.valueChars} ch`, `${w.decisionByValueMs.toFixed(3)} ms`, ''],
+      [`worst x${w.scale * 4}: invalid JSON depth ${w.policyChars.bucket}`, `${w.deepMs.toFixed(3)} ms`, ''],
+    ]),
   ]
   const figures = {
     decisionNs: Math.round(decision.ns),
@@ -71,6 +84,17 @@ export async function run() {
     decisionOverHmac: Number((decision.ns / hmac.ns).toFixed(3)),
     adversarialNsPerChar: Object.fromEntries(families.map((g) => [g, linear.filter((l) => l.glob === g).map((l) => Number(l.nsPerChar.toFixed(3)))])),
     regexOverGlob: regexRows.map((r) => Math.round(r.ratio)),
+    worstCaseParseMs: Number(atCap.parseMs.toFixed(3)),
+    worstCaseValidateMs: Number(atCap.validateMs.toFixed(3)),
+    worstCaseDecisionMs: Number(Math.max(atCap.decisionByPolicyMs, atCap.decisionByValueMs).toFixed(3)),
+    worstCaseDeepJsonMs: Number(atCap.deepMs.toFixed(3)),
+    // [1x, 2x, 4x]: policies scaled with values at their limits, values scaled with policies at their caps.
+    worstCaseScaling: {
+      sizes: worst.map((w) => w.scale * 4),
+      validateMs: worst.map((w) => Number(w.validateMs.toFixed(3))),
+      decisionByPolicyMs: worst.map((w) => Number(w.decisionByPolicyMs.toFixed(3))),
+      decisionByValueMs: worst.map((w) => Number(w.decisionByValueMs.toFixed(3))),
+    },
   }
   return { name: 'policy', rows, figures }
 }

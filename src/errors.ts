@@ -272,7 +272,11 @@ export class InternalError extends AppError {
   readonly code = 'ERR_INTERNAL'
 }
 
-/** The external identity provider's keys cannot be fetched and none are cached. */
+/**
+ * The identity provider's key set cannot be used: unreachable, too large, not https, not a key
+ * set, duplicate kids, no usable keys held. A 401 (RFC 6750 `invalid_token`): the token cannot
+ * be verified now; the cause is logged, never sent.
+ */
 export class IdpUnavailableError extends AppError {
   readonly code = 'ERR_IDP_UNAVAILABLE'
 }

@@ -1,5 +1,5 @@
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
-import { RateLimitedError } from '../errors.js'
+import { RateLimitedError, StoreUnavailableError } from '../errors.js'
 import { randomHex } from '../lib/crypto.js'
 import type { TokenIssuer } from './tokens.js'
 import { GUEST_PROVIDER, namespacedUserId } from './user-id.js'
@@ -25,7 +25,8 @@ export function createGuestIssuer(options: GuestOptions): GuestIssuer {
       await options.total.consume('all')
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) throw new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)))
-      throw rejection
+      // The limiter's store (Redis) not answering: no guest is issued without its limit.
+      throw new StoreUnavailableError('the guest limiter is not available', { cause: rejection })
     }
     const userId = namespacedUserId(GUEST_PROVIDER, randomHex(16))
     const { accessToken, expiresIn } = options.issuer.issue({ userId, provider: GUEST_PROVIDER, scopes: [options.scope] }, options.ttlSec)

@@ -48,11 +48,12 @@ export interface RemoteKeySet {
 
 /**
  * A provider's JSON Web Key Set, kept by `jose`'s remote key set (key import and matching by
- * kid/alg/use, single-flight fetches, the unknown-kid cooldown) behind a fetch that enforces
+ * kid/alg/use, single-flight fetches) behind a fetch that enforces
  * https, a deadline, a byte limit, a key count and unique kids, and reads `Cache-Control`.
- * Age is ours: from 80 % of the maximum age the set is refetched in the background; past the
- * maximum age it is not used at all until a fetch succeeds, so a key the provider removed stops
- * being accepted within the maximum age. A failed fetch changes nothing that is kept.
+ * Age and the unknown-kid cooldown are ours, on the injected clock: from 80 % of the maximum age
+ * the set is refetched in the background; past the maximum age it is not used at all until a
+ * fetch succeeds, so a key the provider removed stops being accepted within the maximum age. A
+ * failed fetch changes nothing that is kept (and starts no cooldown).
  */
 export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): RemoteKeySet {
   const minAgeSec = options.minAgeSec ?? 10
@@ -74,13 +75,17 @@ export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): Remo
     return new Response(answer.body, { status: 200, headers: { 'content-type': 'application/json' } })
   }
 
+  const cooldownMs = options.cooldownSec * 1000
   const jwks = createRemoteJWKSet(url, {
     timeoutDuration: options.timeoutMs,
-    cooldownDuration: options.cooldownSec * 1000,
-    // Expiry is decided above with our clock; jose never drops a set on its own.
+    // Both clocks are ours (options.now, which tests move): jose reads Date.now(), so it is told
+    // never to expire the set nor refetch for an unknown kid by itself; resolve() decides both.
+    cooldownDuration: Number.POSITIVE_INFINITY,
     cacheMaxAge: Number.POSITIVE_INFINITY,
     [customFetch]: fetchKeySet,
   })
+
+  const noMatchingKey = (err: unknown) => (err as { code?: string }).code === 'ERR_JWKS_NO_MATCHING_KEY'
 
   return {
     url,
@@ -91,7 +96,16 @@ export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): Remo
       try {
         return (await jwks(header, token)) as KeyObject | CryptoKey
       } catch (err) {
-        if ((err as { code?: string }).code === 'ERR_JWKS_NO_MATCHING_KEY') throw new KeyUnknownError()
+        if (!noMatchingKey(err)) throw err
+      }
+      // A kid the set does not hold: the provider may have published a key since; refetch, but at
+      // most once per cooldown since the last good fetch, so made-up kids cannot flood it.
+      if (fetchedAt !== undefined && options.now() - fetchedAt < cooldownMs) throw new KeyUnknownError()
+      await jwks.reload()
+      try {
+        return (await jwks(header, token)) as KeyObject | CryptoKey
+      } catch (err) {
+        if (noMatchingKey(err)) throw new KeyUnknownError()
         throw err
       }
     },

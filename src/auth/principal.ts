@@ -5,6 +5,11 @@ export interface AuthenticatedPrincipal extends Principal {
   readonly provider: string
   /** The access token's id (ossvend's tokens always have one). */
   readonly jti?: string
+  /**
+   * An identity provider's token used directly: `tok:<SHA-256 of the token>`, what signing out
+   * revokes (the provider's own `jti` is not trusted to be unique across providers).
+   */
+  readonly tokenId?: string
   /** The refresh token family the access token was issued in. */
   readonly sid?: string
   /** Expiry, seconds since the epoch. */

@@ -4,6 +4,7 @@ import type { Config } from '../config/types.js'
 import { ConfigInvalidError } from '../errors.js'
 import type { Clock } from '../lib/clock.js'
 import { createGuestIssuer, type GuestIssuer } from './guest.js'
+import type { ProviderTokenStore } from './provider-token.js'
 import { createProvider, type ExternalProvider, type ProviderOptions } from './provider.js'
 import { createMemoryRefreshTokenStore, type RefreshTokenStore } from './refresh-tokens.js'
 import { createMemoryRevocationList, type RevocationList } from './revocations.js'
@@ -48,6 +49,8 @@ export interface AuthenticationOptions {
   readonly revocations?: RevocationList
   /** Rate limiters in the shared store (guests); in memory when absent. */
   readonly limiter?: (keyPrefix: string, points: number, durationSec: number) => RateLimiterAbstract
+  /** Provider-URL tokens, ended with the session (or token) they were issued with. */
+  readonly providerTokens?: Pick<ProviderTokenStore, 'deleteIssuedWith'>
 }
 
 /** Everything that says who a caller is: providers, ossvend's tokens, sessions, revocation, guests. */
@@ -73,6 +76,7 @@ export async function createAuthentication(options: AuthenticationOptions): Prom
     accessTtlSec: auth.accessTokenTtlSec,
     clockToleranceSec: auth.clockToleranceSec,
     currentScopes: (family) => (family.provider === LOCAL_PROVIDER ? options.users.find(family.userId)?.scopes : family.scopes),
+    ...(options.providerTokens ? { onEnded: (keys: readonly string[]) => (options.providerTokens as NonNullable<AuthenticationOptions['providerTokens']>).deleteIssuedWith(keys) } : {}),
   })
   const verifyToken = withVerifiedTokenCache(
     createTokenVerifier({
@@ -95,7 +99,7 @@ export async function createAuthentication(options: AuthenticationOptions): Prom
   return {
     providers,
     verifyToken,
-    verifyExternalToken: createTokenVerifier({ providers, clockToleranceSec: auth.clockToleranceSec, maxLifetimeSec, clock }),
+    verifyExternalToken: createTokenVerifier({ providers, isRevoked: (principal) => sessions.isRevoked(principal), clockToleranceSec: auth.clockToleranceSec, maxLifetimeSec, clock }),
     issueToken: (user) => issuer.issue({ userId: user.username, provider: LOCAL_PROVIDER, scopes: user.scopes }),
     sessions,
     ...(guest ? { guest } : {}),

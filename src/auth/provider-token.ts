@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { AuthExpiredError, AuthInvalidError, NotFoundError, ScopeForbiddenError, StoreUnavailableError } from '../errors.js'
 import type { Principal } from '../grant/vend.js'
+import type { AuthenticatedPrincipal } from './principal.js'
+import { sessionKeyOf } from './revocations.js'
 import { safeEqual } from '../lib/crypto.js'
 import type { RedisConnection } from '../store/redis-connection.js'
 import { parseJsonOrThrow } from '../lib/parse-json.js'
@@ -29,7 +31,10 @@ export interface ProviderTokenRecord {
 
 /** Where records live: this process, or Redis shared by every instance. */
 export interface ProviderTokenStore {
-  put(id: string, record: ProviderTokenRecord, ttlMs: number): Promise<void>
+  /** `issuedWith`: the session (or sessionless token) it was issued with, see `sessionKeyOf`. */
+  put(id: string, record: ProviderTokenRecord, ttlMs: number, issuedWith?: string): Promise<void>
+  /** Removes every record issued with these sessions or tokens (signing out). */
+  deleteIssuedWith(sessionKeys: readonly string[]): Promise<void>
   get(id: string): Promise<ProviderTokenRecord | undefined>
   /** True when a record was removed. */
   delete(id: string): Promise<boolean>
@@ -59,15 +64,18 @@ export function createProviderTokens(options: ProviderTokenOptions) {
   const { store, now } = options
 
   return {
-    /** A token for `principal` and one of its scopes, living `ttlSec` (default and cap from config). */
-    async issue(principal: Principal, scope: string, ttlSec?: number): Promise<IssuedProviderToken> {
+    /**
+     * A token for `principal` and one of its scopes, living `ttlSec` (default and cap from config),
+     * ended when the session (or token) the principal signed in with is signed out.
+     */
+    async issue(principal: Principal & Partial<AuthenticatedPrincipal>, scope: string, ttlSec?: number): Promise<IssuedProviderToken> {
       if (!principal.scopes.includes(scope)) throw new ScopeForbiddenError('this user may not use the requested scope')
       const lifetimeSec = Math.min(ttlSec ?? options.defaultTtlSec, options.maxTtlSec)
       const id = randomBytes(16).toString('base64url')
       const secret = randomBytes(32).toString('base64url')
       const expiresAt = now() + lifetimeSec * 1000
       const record: ProviderTokenRecord = { userId: principal.userId, scope, expiresAt, secretHash: hashSecret(secret) }
-      await store.put(id, record, lifetimeSec * 1000 + KEEP_AFTER_EXPIRY_MS)
+      await store.put(id, record, lifetimeSec * 1000 + KEEP_AFTER_EXPIRY_MS, sessionKeyOf(principal))
       return { token: `${PROVIDER_TOKEN_PREFIX}${id}.${secret}`, id, scope, expiresAt }
     },
 
@@ -100,34 +108,59 @@ export type ProviderTokens = ReturnType<typeof createProviderTokens>
 
 /** Records in this process (one instance); bounded, oldest first out. */
 export function memoryProviderTokenStore(now: () => number, maxEntries = 100_000): ProviderTokenStore {
-  const records = new Map<string, { record: ProviderTokenRecord; until: number }>()
+  const records = new Map<string, { record: ProviderTokenRecord; until: number; issuedWith: string | undefined }>()
+  const bySession = new Map<string, Set<string>>()
+  const remove = (id: string) => {
+    const entry = records.get(id)
+    if (!entry) return false
+    records.delete(id)
+    if (entry.issuedWith !== undefined) {
+      const ids = bySession.get(entry.issuedWith)
+      ids?.delete(id)
+      if (ids?.size === 0) bySession.delete(entry.issuedWith)
+    }
+    return true
+  }
   return {
-    async put(id, record, ttlMs) {
+    async put(id, record, ttlMs, issuedWith) {
       const t = now()
       let looked = 0
       for (const [key, entry] of records) {
         if (++looked > 16) break
-        if (entry.until <= t) records.delete(key)
+        if (entry.until <= t) remove(key)
       }
       if (records.size >= maxEntries) {
         const oldest = records.keys().next().value
-        if (oldest !== undefined) records.delete(oldest)
+        if (oldest !== undefined) remove(oldest)
       }
-      records.set(id, { record, until: t + ttlMs })
+      records.set(id, { record, until: t + ttlMs, issuedWith })
+      if (issuedWith !== undefined) {
+        let ids = bySession.get(issuedWith)
+        if (!ids) bySession.set(issuedWith, (ids = new Set()))
+        ids.add(id)
+      }
+    },
+    async deleteIssuedWith(sessionKeys) {
+      for (const key of sessionKeys) for (const id of [...(bySession.get(key) ?? [])]) remove(id)
     },
     async get(id) {
       const entry = records.get(id)
       return entry && entry.until > now() ? entry.record : undefined
     },
     async delete(id) {
-      return records.delete(id)
+      return remove(id)
     },
   }
 }
 
-/** Records in Redis, so that every instance honours a token and its revocation at once. */
+/**
+ * Records in Redis, so that every instance honours a token and its revocation at once. Each
+ * session (or sessionless token) has a set of the ids issued with it, living as long as its
+ * longest record, which signing out reads and deletes with them.
+ */
 export function redisProviderTokenStore(redis: RedisConnection, keyPrefix: string): ProviderTokenStore {
   const key = (id: string) => `${keyPrefix}ptok:${id}`
+  const sessionKey = (issuedWith: string) => `${keyPrefix}ptok-session:${issuedWith}`
   const guard = async <T>(run: () => Promise<T>): Promise<T> => {
     try {
       return await run()
@@ -136,7 +169,23 @@ export function redisProviderTokenStore(redis: RedisConnection, keyPrefix: strin
     }
   }
   return {
-    put: (id, record, ttlMs) => guard(async () => void (await redis.client.set(key(id), JSON.stringify(record), 'PX', Math.max(1, Math.round(ttlMs))))),
+    put: (id, record, ttlMs, issuedWith) =>
+      guard(async () => {
+        const ms = Math.max(1, Math.round(ttlMs))
+        const batch = redis.client.multi().set(key(id), JSON.stringify(record), 'PX', ms)
+        // NX then GT: the set gets an expiry, and only ever a later one (Redis 7).
+        if (issuedWith !== undefined) batch.sadd(sessionKey(issuedWith), id).pexpire(sessionKey(issuedWith), ms, 'NX').pexpire(sessionKey(issuedWith), ms, 'GT')
+        const results = await batch.exec()
+        const failed = results?.find(([err]) => err)
+        if (!results || failed) throw failed?.[0] ?? new Error('the transaction was discarded')
+      }),
+    deleteIssuedWith: (sessionKeys) =>
+      guard(async () => {
+        for (const issuedWith of sessionKeys) {
+          const ids = await redis.client.smembers(sessionKey(issuedWith))
+          await redis.client.del(sessionKey(issuedWith), ...ids.map(key))
+        }
+      }),
     get: (id) =>
       guard(async () => {
         const text = await redis.client.get(key(id))

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { jwtVerify, type JWTPayload } from 'jose'
 import type { IdentityProviderConfig } from '../config/types.js'
@@ -116,7 +117,8 @@ export async function createProvider(config: IdentityProviderConfig, options: Pr
         exp,
         // A key withdrawn by the provider must stop working within the key set's maximum age.
         reverifyAtMs: options.clock().getTime() + Math.min(config.jwksMaxAgeSec, 60) * 1000,
-        ...(typeof payload.jti === 'string' ? { jti: payload.jti } : {}),
+        // What signing out with this token revokes (its hash: the text is the token).
+        tokenId: `tok:${createHash('sha256').update(token).digest('base64url')}`,
       }
     },
     async check() {
@@ -131,10 +133,8 @@ export async function createProvider(config: IdentityProviderConfig, options: Pr
 
 function verificationError(err: unknown): Error {
   if (err instanceof KeyUnknownError) return invalidToken('kid-unknown')
-  if (err instanceof ProviderFetchError) {
-    if (err.reason === 'unreachable' || err.reason === 'status') return new IdpUnavailableError('identity provider keys unavailable', { cause: err })
-    return invalidToken(`key-set-${err.reason}`, err)
-  }
+  // Every key set (or discovery) failure alike: a stable code, and the reason in the log.
+  if (err instanceof ProviderFetchError) return new IdpUnavailableError('identity provider keys unavailable', { cause: new Error(`key-set-${err.reason}`, { cause: err }) })
   const code = (err as { code?: string } | undefined)?.code
   if (code === 'ERR_JWT_EXPIRED') return new AuthExpiredError('token expired', { cause: err })
   if (code === 'ERR_JWKS_TIMEOUT') return new IdpUnavailableError('identity provider keys unavailable', { cause: err })

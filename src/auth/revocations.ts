@@ -1,7 +1,8 @@
 import type { AuthenticatedPrincipal } from './principal.js'
 
 /**
- * Signed-out access tokens (`jti:<id>`) and sessions (`sid:<family>`), each kept until the last
+ * Signed-out access tokens (`jti:<id>`, an identity provider's `tok:<hash>`) and sessions
+ * (`sid:<family>`), each kept until the last
  * token it could cover has expired; also one-time claims (an exchanged identity provider token).
  */
 export interface RevocationList {
@@ -14,9 +15,23 @@ export interface RevocationList {
   close(): Promise<void>
 }
 
+/** The ids that revoke this very token (ossvend's `jti`, or an identity provider token's hash). */
+export function tokenIds(principal: AuthenticatedPrincipal): string[] {
+  return [...(principal.jti ? [`jti:${principal.jti}`] : []), ...(principal.tokenId ? [principal.tokenId] : [])]
+}
+
 /** The ids that revoke a principal's token: its own and its session's. */
 export function revocationIds(principal: AuthenticatedPrincipal): string[] {
-  return [...(principal.jti ? [`jti:${principal.jti}`] : []), ...(principal.sid ? [`sid:${principal.sid}`] : [])]
+  return [...tokenIds(principal), ...(principal.sid ? [`sid:${principal.sid}`] : [])]
+}
+
+/**
+ * What things issued on the strength of this token (provider-URL tokens) are filed under, so
+ * that signing out ends them too: the session, or the token itself when it has no session.
+ */
+export function sessionKeyOf(principal: Partial<AuthenticatedPrincipal>): string | undefined {
+  if (principal.sid) return `sid:${principal.sid}`
+  return principal.jti ? `jti:${principal.jti}` : principal.tokenId
 }
 
 /** A bounded in-process table of ids until their expiry. */

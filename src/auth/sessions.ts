@@ -2,7 +2,7 @@ import type { Clock } from '../lib/clock.js'
 import type { AuthenticatedPrincipal } from './principal.js'
 import { invalidToken } from './provider.js'
 import { newRefreshToken, parseRefreshToken, type RefreshFamily, type RefreshTokenStore } from './refresh-tokens.js'
-import { revocationIds, type RevocationList } from './revocations.js'
+import { revocationIds, sessionKeyOf, tokenIds, type RevocationList } from './revocations.js'
 import type { TokenIssuer, TokenSubject } from './tokens.js'
 
 /** What sign-in, refresh and exchange answer. */
@@ -27,6 +27,11 @@ export interface SessionsOptions {
    * not refreshed with what they had. Undefined: the user is gone.
    */
   readonly currentScopes?: (family: RefreshFamily) => readonly string[] | undefined
+  /**
+   * A session (`sid:<family>`) or a sessionless token (`jti:`/`tok:`) ended: what was issued on
+   * its strength ends too (provider-URL tokens, see provider-token.ts).
+   */
+  readonly onEnded?: (sessionKeys: readonly string[]) => Promise<void>
 }
 
 export type Sessions = ReturnType<typeof createSessions>
@@ -57,7 +62,10 @@ export function createSessions(options: SessionsOptions) {
       const next = newRefreshToken(presented.familyId)
       const result = await options.store.rotate(presented.familyId, presented.secretHash, next.secretHash)
       if (result.outcome !== 'rotated') {
-        if (result.outcome === 'reused') await options.revocations.revoke(`sid:${presented.familyId}`, sessionTokensGoneAt())
+        if (result.outcome === 'reused') {
+          await options.revocations.revoke(`sid:${presented.familyId}`, sessionTokensGoneAt())
+          await options.onEnded?.([`sid:${presented.familyId}`])
+        }
         throw invalidToken(`refresh-${result.outcome}`)
       }
       const family = result.family
@@ -73,12 +81,22 @@ export function createSessions(options: SessionsOptions) {
     async endSession(familyId: string): Promise<void> {
       await options.store.revoke(familyId)
       await options.revocations.revoke(`sid:${familyId}`, sessionTokensGoneAt())
+      await options.onEnded?.([`sid:${familyId}`])
     },
 
-    /** Signs out: this access token, its session, and (when given) the refresh token's session. */
+    /**
+     * Signs out: this access token (ossvend's or an identity provider's, until it expires), its
+     * session, what was issued with either (provider-URL tokens), and (when given) the refresh
+     * token's session.
+     */
     async signOut(principal: AuthenticatedPrincipal, refreshToken?: string): Promise<void> {
-      if (principal.jti) await options.revocations.revoke(`jti:${principal.jti}`, ((principal.exp ?? 0) + options.clockToleranceSec) * 1000)
+      const untilMs = ((principal.exp ?? 0) + options.clockToleranceSec) * 1000
+      for (const id of tokenIds(principal)) await options.revocations.revoke(id, untilMs)
       if (principal.sid) await this.endSession(principal.sid)
+      else {
+        const key = sessionKeyOf(principal)
+        if (key) await options.onEnded?.([key])
+      }
       const presented = refreshToken ? parseRefreshToken(refreshToken) : undefined
       if (presented && presented.familyId !== principal.sid) {
         // Only a session of the same user: a stolen refresh token id alone must not sign anyone out.

@@ -64,7 +64,7 @@ export interface TokenVerifierOptions {
   readonly own?: { readonly secret: Buffer; readonly issuer: string; readonly audience: string }
   /** External identity providers; a token goes to the one whose issuer is its `iss`. */
   readonly providers?: readonly ExternalProvider[]
-  /** Signed-out tokens and sessions; consulted for ossvend's own tokens. */
+  /** Signed-out tokens and sessions; consulted for every token, ossvend's and the providers'. */
   readonly isRevoked?: (principal: AuthenticatedPrincipal) => Promise<boolean>
   readonly clockToleranceSec: number
   /** Longest accepted `exp - iat`. */
@@ -132,7 +132,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     }
     const provider = typeof payload.iss === 'string' ? byIssuer.get(payload.iss) : undefined
     if (!provider) throw invalidToken('issuer-unknown')
-    return provider.verify(token)
+    const principal = await provider.verify(token)
+    // An identity provider's token used directly and signed out (POST /v1/logout) stays refused.
+    if (await options.isRevoked?.(principal)) throw invalidToken('revoked')
+    return principal
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Config } from '../config/types.js'
 import { ConfigInvalidError, PolicyInvalidError, TemplateInvalidError, type Issue } from '../errors.js'
+import { RedisUnreachableError } from '../store/redis-connection.js'
 import { EXIT } from './io.js'
 
 export interface StartupFailure {
@@ -10,7 +11,8 @@ export interface StartupFailure {
 
 /**
  * Turns whatever stopped start-up into what an operator needs: the setting at fault, and a
- * sysexits code (78 configuration, 69 a dependency such as a port in use, 70 anything else).
+ * sysexits code (78 configuration, 69 a dependency: a port in use, Redis not answering at
+ * start-up; 70 anything else).
  * Never a stack trace: the cause is in the message or in the setting named.
  */
 export function describeStartupFailure(err: unknown, config: Config | undefined): StartupFailure {
@@ -19,6 +21,8 @@ export function describeStartupFailure(err: unknown, config: Config | undefined)
     const what = err instanceof TemplateInvalidError ? 'template' : 'policy'
     return { message: documentLines(settingForFile(err.source, config), what, err.issues), exitCode: EXIT.config }
   }
+  // Several instances meant to share Redis must not start sharing nothing.
+  if (err instanceof RedisUnreachableError) return { message: `ossvend: store.redisUrl (REDIS_URL): ${err.message}`, exitCode: EXIT.unavailable }
   const errno = err as NodeJS.ErrnoException & { port?: number; address?: string }
   if (errno?.code === 'EADDRINUSE' || errno?.code === 'EADDRNOTAVAIL' || errno?.code === 'EACCES' && errno.syscall === 'listen') {
     const setting = settingForPort(errno.port, config)

@@ -23,7 +23,7 @@ export interface IdentityOptions {
   readonly sandbox: boolean
   readonly logger: Logger
   /** Where sessions, revocations and guest limits live. */
-  readonly state: Pick<StateStore, 'refreshTokens' | 'revocations' | 'limiter'>
+  readonly state: Pick<StateStore, 'refreshTokens' | 'revocations' | 'limiter' | 'providerTokens'>
 }
 
 export async function createIdentity(options: IdentityOptions): Promise<Identity> {
@@ -44,6 +44,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
     refreshTokens: state.refreshTokens,
     revocations: state.revocations,
     limiter: state.limiter,
+    providerTokens: state.providerTokens,
   })
   return {
     ...authentication,

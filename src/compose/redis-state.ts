@@ -53,7 +53,8 @@ export async function createRedisState(options: RedisStateOptions): Promise<Stat
       refreshRatio: config.sts.refreshRatio,
       minServeRatio: config.sts.minServeRatio,
       lockMs: config.sts.deadlineMs + 2000,
-      waitMs: config.sts.deadlineMs,
+      // As long as a lock can be held (the holder's STS call with its retries, and some slack).
+      waitMs: config.sts.deadlineMs + 2000,
       onStoreError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'shared credential cache unavailable; calling STS directly'),
     }),
     close: async () => {

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Response } from 'express'
+import type { RequestHandler, Response } from 'express'
 import type { Logger } from 'pino'
-import { pinoHttp, type HttpLogger } from 'pino-http'
 import { AuthExpiredError, AuthInvalidError } from '../errors.js'
 import type { Principal } from '../grant/vend.js'
 import type { Problem } from './problem.js'
@@ -38,12 +37,16 @@ export function routeOf(req: IncomingMessage): string {
 }
 
 /**
- * One access line per request, at info (error for 5xx), through pino-http: method, route
- * template, status, duration, bytes, request id, user id, scope, and the error code if any.
- * The path is logged without its query (tokens travel there); stacks only for unexpected errors.
+ * One access line per request, at info (error for 5xx): method, route template, status,
+ * duration, bytes, request id, user id, scope, and the error code if any. The path is logged
+ * without its query (tokens travel there); stacks only for unexpected errors.
+ *
+ * The line is what pino-http wrote with `quietReqLogger`/`quietResLogger` (the request id first,
+ * message `request`), written directly: pino-http made two child loggers per request, one of them
+ * serialising the whole request object as its bindings, whether or not the line was then logged.
  */
-export function accessLog(logger: Logger): HttpLogger {
-  const line = (req: IncomingMessage, res: ServerResponse) => {
+export function accessLog(logger: Logger): RequestHandler {
+  const line = (req: IncomingMessage, res: ServerResponse, ms: number) => {
     const locals = (res as unknown as Response).locals
     const principal = locals.principal as Principal | undefined
     const note = locals.errorNote as ErrorNote | undefined
@@ -52,6 +55,8 @@ export function accessLog(logger: Logger): HttpLogger {
     const body = (req as { body?: unknown }).body
     const scope = typeof query?.scope === 'string' ? query.scope : typeof (body as { scope?: unknown } | undefined)?.scope === 'string' ? (body as { scope: string }).scope : undefined
     return {
+      // Made before this middleware runs (requestContext).
+      requestId: String((req as { id?: unknown }).id ?? ''),
       method: req.method,
       route: routeOf(req),
       // originalUrl: an error handler mounted under a path sees req.url relative to it.
@@ -62,20 +67,22 @@ export function accessLog(logger: Logger): HttpLogger {
       ...(scope ? { scope } : {}),
       ...(note ? { code: note.code, ...(note.reason ? { reason: note.reason } : {}), ...(note.err ? { err: note.err } : {}) } : {}),
       ...(res.writableFinished ? {} : { aborted: true }),
+      ms,
     }
   }
-  return pinoHttp({
-    logger,
-    // The request id is made before this middleware runs (requestContext); pino-http adopts it.
-    genReqId: (req) => String((req as { id?: unknown }).id ?? ''),
-    wrapSerializers: false,
-    quietReqLogger: true,
-    quietResLogger: true,
-    customAttributeKeys: { reqId: 'requestId' },
-    customLogLevel: (_req, res) => (res.statusCode >= 500 ? 'error' : 'info'),
-    customSuccessObject: (req, res, val: { responseTime: number }) => ({ ...line(req, res), ms: val.responseTime }),
-    customErrorObject: (req, res, _err, val: { responseTime: number }) => ({ ...line(req, res), ms: val.responseTime }),
-    customSuccessMessage: () => 'request',
-    customErrorMessage: () => 'request',
-  })
+  return function accessLogMiddleware(req, res, next) {
+    const started = Date.now()
+    // The first of finish (sent), close (sent or aborted) and error writes the line.
+    const done = () => {
+      res.removeListener('close', done)
+      res.removeListener('finish', done)
+      res.removeListener('error', done)
+      const level = res.statusCode >= 500 ? 'error' : 'info'
+      if (logger.isLevelEnabled(level)) logger[level](line(req, res, Date.now() - started), 'request')
+    }
+    res.on('close', done)
+    res.on('finish', done)
+    res.on('error', done)
+    next()
+  }
 }

@@ -24,7 +24,7 @@ const HEADERS = {
     schema: { type: 'string' },
   },
   'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } },
-  'WWW-Authenticate': { description: 'Always `Bearer`', schema: { type: 'string' } },
+  'WWW-Authenticate': { description: 'An RFC 6750 challenge: `Bearer realm="ossvend"` without a token, with `error="invalid_token"` (and an `error_description`) when the token was refused', schema: { type: 'string', pattern: '^Bearer realm="ossvend"' } },
   'Cache-Control': { description: '`no-store`: the answer holds credentials or tokens', schema: { type: 'string' } },
   'Content-Security-Policy': { description: 'The page\'s own policy', schema: { type: 'string' } },
 } as const
@@ -53,7 +53,7 @@ function errorResponses(op: OperationSpec): Record<string, object> {
     [...byStatus].sort(([a], [b]) => a - b).map(([status, list]) => {
       const headers: ResponseSpec['headers'] = [
         ...(status === 429 || status === 503 ? (['Retry-After'] as const) : []),
-        ...(list.some((c) => c.startsWith('ERR_AUTH_')) ? (['WWW-Authenticate'] as const) : []),
+        ...(list.some((c) => c.startsWith('ERR_AUTH_') || c === 'ERR_IDP_UNAVAILABLE') ? (['WWW-Authenticate'] as const) : []),
       ]
       const first = list[0] as ErrorCode
       const example = { type: `tag:ossvend,2026:problem:${first.slice(4).toLowerCase().replaceAll('_', '-')}`, title: PROBLEMS[first].title, status, code: first, instance: op.path, requestId: '3f2c1a9e-5b7d-4c1e-9a0b-000000000001' }

@@ -17,7 +17,7 @@ export const PROBLEMS = {
   ERR_AUTH_REQUIRED: { status: 401, title: 'Authentication required', expose: true },
   ERR_AUTH_INVALID: { status: 401, title: 'Invalid token', expose: false },
   ERR_AUTH_EXPIRED: { status: 401, title: 'Token expired', expose: false },
-  ERR_IDP_UNAVAILABLE: { status: 503, title: 'Identity provider unavailable', expose: false },
+  ERR_IDP_UNAVAILABLE: { status: 401, title: 'Identity provider keys unavailable', expose: false },
   ERR_LOGIN_FAILED: { status: 401, title: 'Invalid username or password', expose: false },
   ERR_LOGIN_THROTTLED: { status: 429, title: 'Too many failed logins', expose: false },
   ERR_RATE_LIMITED: { status: 429, title: 'Too many requests', expose: true },
@@ -56,6 +56,17 @@ export interface Problem {
   }
 }
 
+/**
+ * RFC 6750 section 3: no error code when the request had no token (3.1), `invalid_token` when
+ * the token was refused, whatever the reason (which is logged, never sent).
+ */
+const BEARER_CHALLENGES = {
+  ERR_AUTH_REQUIRED: 'Bearer realm="ossvend"',
+  ERR_AUTH_INVALID: 'Bearer realm="ossvend", error="invalid_token", error_description="the access token is not valid"',
+  ERR_AUTH_EXPIRED: 'Bearer realm="ossvend", error="invalid_token", error_description="the access token expired"',
+  ERR_IDP_UNAVAILABLE: 'Bearer realm="ossvend", error="invalid_token", error_description="the identity provider keys cannot be used now"',
+} as const satisfies Partial<Record<ErrorCode, string>>
+
 /** Turns any thrown value into an RFC 9457 problem; the only place error bodies are made. */
 export function toProblem(err: unknown, instance: string, requestId: string): Problem {
   const appError = err instanceof AppError ? err : undefined
@@ -64,7 +75,8 @@ export function toProblem(err: unknown, instance: string, requestId: string): Pr
   const headers: Record<string, string> = {}
   const retryAfter = (appError as { retryAfterSec?: number } | undefined)?.retryAfterSec
   if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter)
-  if (code === 'ERR_AUTH_REQUIRED' || code === 'ERR_AUTH_INVALID' || code === 'ERR_AUTH_EXPIRED') headers['www-authenticate'] = 'Bearer'
+  const challenge = BEARER_CHALLENGES[code as keyof typeof BEARER_CHALLENGES] as string | undefined
+  if (challenge !== undefined) headers['www-authenticate'] = challenge
   const issues = (appError as { issues?: readonly Issue[] } | undefined)?.issues
   const reason = (appError as { reason?: string } | undefined)?.reason
   return {

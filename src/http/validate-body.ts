@@ -6,11 +6,17 @@ const ajv = createAjv()
 
 /**
  * Compiles a request schema once (the same schema object /openapi.json is generated from, see
- * schemas/) and returns middleware that refuses bodies not matching it.
+ * schemas/) and returns middleware that refuses bodies not matching it; with `optional`, no body
+ * at all is also fine.
  */
-export function validateBody(schema: object): RequestHandler {
+export function validateBody(schema: object, options: { optional?: boolean } = {}): RequestHandler {
   const validate = ajv.compile(schema)
   return function validateBodyMiddleware(req, _res, next) {
+    // An optional body may be absent altogether (express leaves req.body undefined then).
+    if (options.optional && req.body === undefined) {
+      next()
+      return
+    }
     if (!validate(req.body)) {
       next(new RequestInvalidError(toIssues(validate.errors)))
       return

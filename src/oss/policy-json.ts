@@ -9,6 +9,8 @@
 // Whether the text so far is ASCII only, where base64 can skip the UTF-8 encoding step. Set by
 // `quote` and the fallbacks while one document is written (serialising is synchronous).
 let ascii = true
+// The bytes of an ASCII document, for its base64; reused (serialising is synchronous).
+let bytes = Buffer.allocUnsafe(4096)
 
 const ESCAPED = 0
 const PLAIN_ASCII = 1
@@ -117,14 +119,47 @@ export function isoString(date: Date): string {
 }
 
 /**
+ * A document written piece by piece (PostObject forms write theirs without building conditions):
+ * `startDocument`, then the conditions with every string through `jsonString`, then
+ * `finishDocument`. Nothing else may write a document in between (everything here is synchronous).
+ */
+export function startDocument(expiration: Date): string {
+  ascii = true
+  return `{"expiration":"${isoString(expiration)}","conditions":[`
+}
+
+/**
+ * A value as JSON.stringify writes it inside an array: a string between quotes, anything else (which
+ * the types rule out) as JSON.stringify writes it, `null` where it writes nothing.
+ */
+export function jsonValue(value: unknown): string {
+  return typeof value === 'string' ? quote(value) : fallback(value)
+}
+
+/** `{"name":value}` as JSON.stringify writes a one-member object (`{}` where it drops the member). */
+export function jsonMember(name: string, value: unknown): string {
+  if (typeof value === 'string') return `{${quote(name)}:${quote(value)}}`
+  const json = JSON.stringify(value) as string | undefined
+  ascii = false
+  return json === undefined ? '{}' : `{${quote(name)}:${json}}`
+}
+
+/** The text (the conditions so far closed with `]}`) and the base64 of its UTF-8 bytes. */
+export function finishDocument(conditions: string): { text: string; base64: string } {
+  const text = `${conditions}]}`
+  if (!ascii) return { text, base64: Buffer.from(text, 'utf8').toString('base64') }
+  // ASCII only: the Latin-1 bytes are the UTF-8 bytes. Written into a reused buffer, the text is
+  // never flattened into one string (nothing else reads it on the hot path) nor copied again.
+  if (bytes.length < text.length) bytes = Buffer.allocUnsafe(Math.max(text.length, bytes.length * 2))
+  return { text, base64: bytes.toString('base64', 0, bytes.write(text, 0, 'latin1')) }
+}
+
+/**
  * The policy's JSON text, as JSON.stringify({ expiration: ISO string, conditions }) writes it, and
  * the base64 of its UTF-8 bytes.
  */
 export function policyDocument(expiration: Date, conditions: readonly unknown[]): { text: string; base64: string } {
-  ascii = true
-  let text = `{"expiration":"${isoString(expiration)}","conditions":[`
+  let text = startDocument(expiration)
   for (let i = 0; i < conditions.length; i++) text += (i === 0 ? '' : ',') + condition(conditions[i])
-  text += ']}'
-  // ASCII only: btoa's Latin-1 bytes are the UTF-8 bytes.
-  return { text, base64: ascii ? btoa(text) : Buffer.from(text, 'utf8').toString('base64') }
+  return finishDocument(text)
 }

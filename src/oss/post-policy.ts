@@ -1,8 +1,9 @@
 import { bucketUrl, type OssEndpoint } from './endpoint.js'
-import { policyDocument } from './policy-json.js'
+import { hmacWithKey } from './hmac.js'
+import { finishDocument, jsonMember, jsonValue, startDocument } from './policy-json.js'
 import type { Credentials } from './sign-v1.js'
 import { signatureV1 } from './sign-v1.js'
-import { credentialScopeV4, signatureV4, signingKeyV4, v4Timestamp, V4_ALGORITHM } from './sign-v4.js'
+import { cachedSigningKey, signatureV4, signingKeyV4, v4Timestamp, V4_ALGORITHM } from './sign-v4.js'
 
 export type PostCondition =
   | Readonly<Record<string, string>>
@@ -46,45 +47,67 @@ export function checkPostPolicySpec(spec: PostPolicySpec): void {
   }
 }
 
-/** The conditions and form fields both signature versions share, in the order they are sent. */
-function commonParts(spec: PostPolicySpec): { conditions: PostCondition[]; fields: [string, string][] } {
-  checkPostPolicySpec(spec)
-  const conditions: PostCondition[] = [{ bucket: spec.bucket }]
-  const fields: [string, string][] = []
-  if ('startsWith' in spec.key) {
-    conditions.push(['starts-with', '$key', spec.key.startsWith])
-    fields.push(['key', `${spec.key.startsWith}\${filename}`])
-  } else {
-    conditions.push(['eq', '$key', spec.key.equals])
-    fields.push(['key', spec.key.equals])
-  }
-  conditions.push(['content-length-range', spec.contentLength.min, spec.contentLength.max])
+/*
+ * Both builders write the policy text directly, condition by condition, in the order and form
+ * JSON.stringify({ expiration, conditions }) gives for the conditions listed in each comment, and
+ * collect the form fields in send order beside it: no condition objects, no second pass.
+ */
+
+/**
+ * The conditions both signature versions share after their own, each with a leading comma:
+ * key (starts-with or eq), content-length-range, success_action_status, content-type in,
+ * forbid-overwrite, server-side encryption (and KMS key id), callback, callback variables.
+ * Their form fields are appended to `fields`, the key's excepted (it goes first).
+ */
+function sharedConditions(spec: PostPolicySpec, fields: [string, string][]): string {
+  let text = 'startsWith' in spec.key
+    ? `,["starts-with","$key",${jsonValue(spec.key.startsWith)}]`
+    : `,["eq","$key",${jsonValue(spec.key.equals)}]`
+  // Safe integers (checked): written as JSON.stringify writes them.
+  text += `,["content-length-range",${spec.contentLength.min},${spec.contentLength.max}]`
   const status = spec.successActionStatus ?? '200'
-  conditions.push(['eq', '$success_action_status', status])
+  text += `,["eq","$success_action_status",${jsonValue(status)}]`
   fields.push(['success_action_status', status])
-  if (spec.contentTypes) conditions.push(['in', '$content-type', spec.contentTypes])
+  const types: unknown = spec.contentTypes
+  if (types) {
+    if (Array.isArray(types)) {
+      text += ',["in","$content-type",['
+      for (let i = 0; i < types.length; i++) text += (i === 0 ? '' : ',') + jsonValue(types[i])
+      text += ']]'
+    } else {
+      text += `,["in","$content-type",${jsonValue(types)}]`
+    }
+  }
   if (spec.forbidOverwrite) {
-    conditions.push(['eq', '$x-oss-forbid-overwrite', 'true'])
+    text += ',["eq","$x-oss-forbid-overwrite","true"]'
     fields.push(['x-oss-forbid-overwrite', 'true'])
   }
   const sse = spec.serverSideEncryption
   if (sse) {
-    conditions.push(['eq', '$x-oss-server-side-encryption', sse.algorithm])
+    text += `,["eq","$x-oss-server-side-encryption",${jsonValue(sse.algorithm)}]`
     fields.push(['x-oss-server-side-encryption', sse.algorithm])
     if (sse.algorithm === 'KMS' && sse.keyId) {
-      conditions.push(['eq', '$x-oss-server-side-encryption-key-id', sse.keyId])
+      text += `,["eq","$x-oss-server-side-encryption-key-id",${jsonValue(sse.keyId)}]`
       fields.push(['x-oss-server-side-encryption-key-id', sse.keyId])
     }
   }
   if (spec.callback) {
-    conditions.push(['eq', '$callback', spec.callback])
+    text += `,["eq","$callback",${jsonValue(spec.callback)}]`
     fields.push(['callback', spec.callback])
   }
-  for (const [name, value] of Object.entries(spec.callbackVars ?? {})) {
-    conditions.push(['eq', `$${name}`, value])
-    fields.push([name, value])
+  const vars = spec.callbackVars
+  if (vars) {
+    for (const name of Object.keys(vars)) {
+      const value = vars[name] as string
+      text += `,["eq",${jsonValue(`$${name}`)},${jsonValue(value)}]`
+      fields.push([name, value])
+    }
   }
-  return { conditions, fields }
+  return text
+}
+
+function keyField(spec: PostPolicySpec): [string, string] {
+  return 'startsWith' in spec.key ? ['key', `${spec.key.startsWith}\${filename}`] : ['key', spec.key.equals]
 }
 
 export interface PostForm {
@@ -100,55 +123,55 @@ export interface PostForm {
   readonly expiration: Date
 }
 
-function serialise(expiration: Date, conditions: PostCondition[]): { text: string; base64: string } {
-  return policyDocument(expiration, conditions)
-}
-
-/** PostObject V1: Signature = base64(HMAC-SHA1(secret, base64(policy))). */
+/**
+ * PostObject V1: Signature = base64(HMAC-SHA1(secret, base64(policy))). Conditions: bucket, the
+ * shared ones, then the security token (eq) when there is one.
+ */
 export function buildPostFormV1(spec: PostPolicySpec, credentials: Credentials, endpoint: OssEndpoint): PostForm {
-  const { conditions, fields } = commonParts(spec)
-  if (credentials.securityToken) conditions.push(['eq', '$x-oss-security-token', credentials.securityToken])
-  const policy = serialise(spec.expiration, conditions)
-  const ordered: [string, string][] = [
-    ...fields.slice(0, 1),
+  checkPostPolicySpec(spec)
+  const token = credentials.securityToken
+  const rest: [string, string][] = []
+  let text = startDocument(spec.expiration) + jsonMember('bucket', spec.bucket) + sharedConditions(spec, rest)
+  if (token) text += `,["eq","$x-oss-security-token",${jsonValue(token)}]`
+  const policy = finishDocument(text)
+  const fields: [string, string][] = [
+    keyField(spec),
     ['policy', policy.base64],
     ['OSSAccessKeyId', credentials.accessKeyId],
     ['Signature', signatureV1(credentials.accessKeySecret, policy.base64)],
-    ...(credentials.securityToken ? [['x-oss-security-token', credentials.securityToken] as [string, string]] : []),
-    ...fields.slice(1),
   ]
-  return { host: bucketUrl(endpoint, spec.bucket), policyText: policy.text, fields: ordered, expiration: spec.expiration }
+  if (token) fields.push(['x-oss-security-token', token])
+  for (let i = 0; i < rest.length; i++) fields.push(rest[i] as [string, string])
+  return { host: bucketUrl(endpoint, spec.bucket), policyText: policy.text, fields, expiration: spec.expiration }
 }
 
 /**
  * PostObject V4: the policy names the signature version, credential, date (and security token);
  * StringToSign is base64(policy); signature = hex(HMAC-SHA256(signing key, StringToSign)).
+ * Conditions: bucket, signature version, credential, date, security token (if any), the shared ones.
  */
 export function buildPostFormV4(spec: PostPolicySpec, credentials: Credentials, endpoint: OssEndpoint, region: string, now: Date): PostForm {
-  const { conditions, fields } = commonParts(spec)
+  checkPostPolicySpec(spec)
   const { datetime, day } = v4Timestamp(now)
-  const credential = `${credentials.accessKeyId}/${credentialScopeV4(day, region)}`
-  conditions.splice(
-    1,
-    0,
-    { 'x-oss-signature-version': V4_ALGORITHM },
-    { 'x-oss-credential': credential },
-    { 'x-oss-date': datetime },
-    ...(credentials.securityToken ? [{ 'x-oss-security-token': credentials.securityToken }] : []),
-  )
-  const policy = serialise(spec.expiration, conditions)
-  const signature = signatureV4(signingKeyV4(credentials.accessKeySecret, day, region), policy.base64)
-  const ordered: [string, string][] = [
-    ...fields.slice(0, 1),
+  const signing = cachedSigningKey(credentials.accessKeySecret, day, region, 'oss')
+  const credential = `${credentials.accessKeyId}/${signing.scope}`
+  const token = credentials.securityToken
+  const rest: [string, string][] = []
+  let text = `${startDocument(spec.expiration)}${jsonMember('bucket', spec.bucket)},{"x-oss-signature-version":"${V4_ALGORITHM}"}`
+    + `,{"x-oss-credential":${jsonValue(credential)}},{"x-oss-date":"${datetime}"}`
+  if (token) text += `,${jsonMember('x-oss-security-token', token)}`
+  const policy = finishDocument(text + sharedConditions(spec, rest))
+  const fields: [string, string][] = [
+    keyField(spec),
     ['policy', policy.base64],
     ['x-oss-signature-version', V4_ALGORITHM],
     ['x-oss-credential', credential],
     ['x-oss-date', datetime],
-    ['x-oss-signature', signature],
-    ...(credentials.securityToken ? [['x-oss-security-token', credentials.securityToken] as [string, string]] : []),
-    ...fields.slice(1),
+    ['x-oss-signature', hmacWithKey(signing.hmac, policy.base64, 'hex')],
   ]
-  return { host: bucketUrl(endpoint, spec.bucket), policyText: policy.text, fields: ordered, expiration: spec.expiration }
+  if (token) fields.push(['x-oss-security-token', token])
+  for (let i = 0; i < rest.length; i++) fields.push(rest[i] as [string, string])
+  return { host: bucketUrl(endpoint, spec.bucket), policyText: policy.text, fields, expiration: spec.expiration }
 }
 
 /** The V1 signature of a given base64 policy (ali-oss calculatePostSignature's core). */

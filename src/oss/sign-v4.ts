@@ -116,7 +116,7 @@ export function stringToSignV4(datetime: string, scope: string, canonicalRequest
   return `${V4_ALGORITHM}\n${datetime}\n${scope}\n${hash('sha256', canonicalRequest, 'hex')}`
 }
 
-interface CachedSigningKey {
+export interface CachedSigningKey {
   readonly day: string
   readonly region: string
   readonly product: string
@@ -135,7 +135,8 @@ const MAX_CACHED_SECRETS = 1024
 // re-importing it; keys not from the cache are prepared on first use.
 const preparedKeys = new WeakMap<Buffer, HmacKey>()
 
-function cachedSigningKey(secret: string, day: string, region: string, product: string): CachedSigningKey {
+/** The derived key for (secret, day, region, product), its prepared HMAC and its scope, from the cache. */
+export function cachedSigningKey(secret: string, day: string, region: string, product: string): CachedSigningKey {
   const std = standardRegion(region)
   const list = signingKeys.get(secret)
   if (list) {

@@ -19,7 +19,7 @@ import type {
   Statement,
   StatementDocument,
 } from './types.js'
-import { compileWildcard, wildcardProblem } from './wildcard.js'
+import { compileWildcard, searchPasses, wildcardProblem } from './wildcard.js'
 
 export interface ParsePolicyOptions {
   /** Label used in errors and traces, typically the file name. */
@@ -34,11 +34,26 @@ export type PolicyCheck =
 let validateShape: ValidateFunction | undefined
 
 /**
- * The largest policy text accepted, in characters: an OSS bucket policy may hold 16 KB, a RAM
- * custom policy 6,144 characters and an STS session policy 2,048, so every document real
- * Alibaba Cloud accepts fits, and the cost of checking and matching any policy is bounded.
+ * The largest policy accepted of each kind, in characters (of the text as given, or of the compact
+ * JSON of a value): what Alibaba Cloud accepts. An OSS bucket policy may hold 16 KB
+ * (help.aliyun.com/zh/oss/user-guide/0030-00000001); a RAM policy document 1 to 6,144 characters
+ * (CreatePolicy's PolicyDocument), and RAM and session policies share the identity kind (a session
+ * policy is further held to STS's 2,048 by render.ts and the sandbox STS).
  */
+export const MAX_POLICY_CHARS: Readonly<Record<PolicyKind, number>> = { identity: 6_144, bucket: 16_384 }
+
+/** The largest policy text of any kind (templates are read up to this size). */
 export const MAX_POLICY_TEXT_CHARS = 16_384
+
+/**
+ * A match costs at most one pass over the request value per pattern that needs a search (text
+ * between two `*`s, see `searchPasses`). These caps bound the passes one policy can ask for: a
+ * condition value may be a whole header (up to 16 KB), a resource only a bucket and key (about
+ * 1 KB). RAM documents no such limit; they are ossvend's, so that one decision through a
+ * session, an identity and a bucket policy at their size limits stays within a few milliseconds.
+ */
+export const MAX_CONDITION_SEARCHES = 16
+export const MAX_RESOURCE_SEARCHES = 128
 
 /** A policy nests 7 levels at most (`/Statement/0/Condition/Op/Key/0`); one spare. */
 export const MAX_POLICY_DEPTH = 8
@@ -52,22 +67,18 @@ export function checkPolicy(raw: unknown, options: ParsePolicyOptions = {}): Pol
   // seen here but dropped by JSON.stringify, so the text sent to STS would differ from the check.
   const unsafe = checkJsonValue(raw, MAX_POLICY_DEPTH)
   if (unsafe) return { ok: false, issues: [unsafe] }
+  const kind = options.kind ?? 'identity'
   const size = JSON.stringify(raw).length
-  if (size > MAX_POLICY_TEXT_CHARS) {
-    return {
-      ok: false,
-      issues: [{ pointer: '', code: 'json.too-large', message: `the policy is ${size} characters as compact JSON; at most ${MAX_POLICY_TEXT_CHARS} are accepted` }],
-    }
-  }
+  if (size > MAX_POLICY_CHARS[kind]) return { ok: false, issues: [tooLarge(kind, size, 'as compact JSON')] }
   validateShape ??= createAjv().compile(POLICY_SCHEMA)
   const shapeOk = validateShape(raw)
   const issues: Issue[] = shapeOk ? [] : toIssues(validateShape.errors)
-  const kind = options.kind ?? 'identity'
   // The semantic pass runs even when the shape is wrong, on whatever parts are well formed,
   // so that one run reports every issue.
   const rawStatements = isRecord(raw) && Array.isArray(raw.Statement) ? (raw.Statement as unknown[]) : []
+  const budget: SearchBudget = { condition: 0, resource: 0 }
   const statements = rawStatements.map((s, i) =>
-    isRecord(s) ? compileStatement(s as unknown as StatementDocument, i, kind, issues) : undefined,
+    isRecord(s) ? compileStatement(s as unknown as StatementDocument, i, kind, issues, budget) : undefined,
   )
   if (issues.length > 0) return { ok: false, issues }
   const document = raw as PolicyDocument
@@ -94,7 +105,9 @@ export function parsePolicy(raw: unknown, options: ParsePolicyOptions = {}): Pol
 
 /** Like `checkPolicy`, from JSON text; a syntax error is one issue naming line and column. */
 export function checkPolicyText(text: string, options: ParsePolicyOptions = {}): PolicyCheck {
-  const json = parseJsonText(text, { maxChars: MAX_POLICY_TEXT_CHARS, maxDepth: MAX_POLICY_DEPTH })
+  const kind = options.kind ?? 'identity'
+  if (text.length > MAX_POLICY_CHARS[kind]) return { ok: false, issues: [tooLarge(kind, text.length, '')] }
+  const json = parseJsonText(text, { maxChars: MAX_POLICY_CHARS[kind], maxDepth: MAX_POLICY_DEPTH })
   if (!json.ok) return { ok: false, issues: [json.issue] }
   return checkPolicy(json.value, options)
 }
@@ -106,11 +119,43 @@ export function parsePolicyText(text: string, options: ParsePolicyOptions = {}):
   return result.policy
 }
 
+function tooLarge(kind: PolicyKind, size: number, how: string): Issue {
+  const what = kind === 'bucket' ? 'a bucket policy' : 'a RAM or session policy'
+  return {
+    pointer: '',
+    code: 'json.too-large',
+    message: `the policy is ${size} characters${how ? ` ${how}` : ''}; ${what} holds at most ${MAX_POLICY_CHARS[kind]}`,
+  }
+}
+
+/** Passes over request values the policy's patterns need so far (see MAX_CONDITION_SEARCHES). */
+interface SearchBudget {
+  condition: number
+  resource: number
+}
+
+/** Adds a pattern's passes to the budget; an issue when they go beyond its cap. */
+function spend(budget: SearchBudget, element: keyof SearchBudget, passes: number, pointer: string): Issue | undefined {
+  if (passes === 0) return undefined
+  const before = budget[element]
+  budget[element] += passes
+  const cap = element === 'condition' ? MAX_CONDITION_SEARCHES : MAX_RESOURCE_SEARCHES
+  // Reported once, at the entry that goes beyond the cap.
+  if (before > cap || budget[element] <= cap) return undefined
+  const where = element === 'condition' ? 'StringLike/StringNotLike values' : 'Resource/NotResource entries'
+  return {
+    pointer,
+    code: 'pattern.too-many-searches',
+    message: `${where} with text between two "*" need at most ${cap} searches of the request per policy; this one brings them to ${budget[element]}`,
+  }
+}
+
 function compileStatement(
   doc: StatementDocument,
   index: number,
   kind: PolicyKind,
   issues: Issue[],
+  budget: SearchBudget,
 ): Statement {
   const pointer = `/Statement/${index}`
   const actionElement = pickElement(doc, 'Action', 'NotAction', pointer, issues)
@@ -143,6 +188,8 @@ function compileStatement(
       issues.push({ pointer: at, code: check.code, message: check.message })
       continue
     }
+    const overBudget = spend(budget, 'resource', check.pattern.searches, at)
+    if (overBudget) issues.push(overBudget)
     resources.push({ ...check.pattern, pointer: at })
   }
 
@@ -165,7 +212,7 @@ function compileStatement(
     })
   }
 
-  const conditions = isRecord(doc.Condition) ? compileConditions(doc.Condition, appendPointer(pointer, 'Condition'), issues) : []
+  const conditions = isRecord(doc.Condition) ? compileConditions(doc.Condition, appendPointer(pointer, 'Condition'), issues, budget) : []
 
   return {
     index,
@@ -226,6 +273,7 @@ function compileConditions(
   block: Readonly<Record<string, Readonly<Record<string, ConditionValueDocument>>>>,
   pointer: string,
   issues: Issue[],
+  budget: SearchBudget,
 ): Condition[] {
   const conditions: Condition[] = []
   for (const [operatorName, keys] of Object.entries(block)) {
@@ -264,6 +312,13 @@ function compileConditions(
       if (!compiled.ok) {
         issues.push({ pointer: keyPointer, code: 'condition.value', message: compiled.message })
         continue
+      }
+      if (operator.globs) {
+        for (let i = 0; i < values.length; i++) {
+          const at = Array.isArray(rawValues) ? appendPointer(keyPointer, i) : keyPointer
+          const overBudget = spend(budget, 'condition', searchPasses(values[i] as string), at)
+          if (overBudget) issues.push(overBudget)
+        }
       }
       conditions.push({ operator, key, keyLower: key.toLowerCase(), values, test: compiled.test })
     }

@@ -38,21 +38,21 @@ export function lowerAction(action: string): string {
 }
 
 export function prepareRequest(request: AuthorizationRequest): PreparedRequest {
-  let context = NO_CONTEXT
+  // Hot path (every decision): the map is made only when a key has a value.
+  let context: Map<string, readonly string[]> | undefined
   if (request.context) {
-    const map = new Map<string, readonly string[]>()
     for (const key in request.context) {
       const value = request.context[key]
       if (value === undefined) continue
-      map.set(key.toLowerCase(), typeof value === 'string' ? [value] : value)
+      context ??= new Map<string, readonly string[]>()
+      context.set(key.toLowerCase(), typeof value === 'string' ? [value] : value)
     }
-    context = map
   }
   return {
     action: request.action,
     actionLower: lowerAction(request.action),
     resource: request.resource,
     resourceName: splitResourceName(request.resource),
-    context,
+    context: context ?? NO_CONTEXT,
   }
 }

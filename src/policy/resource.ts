@@ -1,4 +1,4 @@
-import { compileWildcard, type WildcardMatcher } from './wildcard.js'
+import { compileWildcard, searchPasses, type WildcardMatcher } from './wildcard.js'
 
 /**
  * OSS resource names: `acs:oss:REGION:ACCOUNT:BUCKET[/KEY]`. The relative id (after the fourth
@@ -47,6 +47,8 @@ export function serviceArn(account: string, region = '*'): string {
 export interface ResourcePattern {
   readonly text: string
   readonly matches: (target: ResourceName) => boolean
+  /** Passes over a resource name one match may make (wildcard.ts `searchPasses`). */
+  readonly searches: number
 }
 
 export type ResourceCheck =
@@ -62,7 +64,7 @@ export type ResourceIssueCode =
 const BUCKET_PATTERN = /^[a-z0-9*?][a-z0-9*?-]*$/
 
 export function compileResource(entry: string): ResourceCheck {
-  if (entry === '*') return { ok: true, pattern: { text: entry, matches: () => true } }
+  if (entry === '*') return { ok: true, pattern: { text: entry, matches: () => true, searches: 0 } }
   if (/\s/.test(entry)) {
     return { ok: false, code: 'resource.format', message: `"${entry}" holds white space` }
   }
@@ -102,6 +104,7 @@ export function compileResource(entry: string): ResourceCheck {
       text: entry,
       matches: (target) =>
         serviceMatches(target.service) && account(target.account) && relative(target.relative),
+      searches: searchPasses(name.service) + searchPasses(name.account) + searchPasses(name.relative),
     },
   }
 }

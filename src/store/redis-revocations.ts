@@ -45,7 +45,12 @@ export async function createRedisRevocationList(options: { redis: RedisConnectio
       // With Redis away, what this instance heard on the channel decides: vending goes on, as for
       // the rest of the shared state. A sign-out itself fails while Redis is away (503).
       if (!redis.isUp()) return false
-      return (await call('revocation check', () => redis.client.exists(...ids.map(key)))) > 0
+      try {
+        return (await redis.client.exists(...ids.map(key))) > 0
+      } catch {
+        // Redis went away during the check (or does not answer in time): the same as away before it.
+        return false
+      }
     },
     isRevokedLocally: (ids) => ids.some((id) => local.has(id)),
     async claimOnce(id, untilMs) {

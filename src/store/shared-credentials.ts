@@ -17,7 +17,11 @@ export interface SharedCredentialOptions {
   readonly minServeRatio?: number
   /** How long one instance may hold the fetch lock (longer than an STS call with retries). */
   readonly lockMs: number
-  /** How long the others wait for the lock holder's result before fetching themselves. */
+  /**
+   * How long the others wait for a result (taking the lock over when its holder fails) before
+   * fetching themselves: at least `lockMs`, so that only a Redis that stops answering makes two
+   * instances call STS for one key.
+   */
   readonly waitMs: number
   readonly pollMs?: number
   readonly sleep?: (ms: number) => Promise<void>
@@ -34,7 +38,7 @@ const RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis
 /**
  * The second cache layer when several instances share Redis: credentials one instance obtained
  * are served by the others, and instances missing the same key at once make one AssumeRole
- * between them (a lock with a token; the others poll for its result).
+ * between them (a lock with a token; the others poll for its result, see `lookup`).
  * Values are AES-256-GCM sealed, bound to their Redis key, so Redis never holds a usable secret.
  * Whenever Redis fails, the caller's fetch runs directly: vending never depends on Redis.
  */
@@ -73,11 +77,6 @@ export function createSharedCredentialLayer(options: SharedCredentialOptions) {
     return value.c.expiresAt - now() >= refreshMargins(lifetime, options.refreshRatio, options.minServeRatio ?? 0).refreshBelowMs
   }
 
-  async function read(name: string): Promise<SharedValue | undefined> {
-    const text = await redis.client.get(name)
-    return text === null ? undefined : open(name, text)
-  }
-
   async function fetchAndShare(name: string, fetch: () => Promise<StsCredentials>): Promise<LoadedCredentials> {
     const obtainedAt = now()
     const credentials = await fetch()
@@ -88,18 +87,44 @@ export function createSharedCredentialLayer(options: SharedCredentialOptions) {
     return { credentials, obtainedAt }
   }
 
-  /** What the shared layer holds for a key, or who must fetch: this instance with the lock, or alone. */
+  /**
+   * What the shared layer holds for a key, or that this instance holds the fetch lock. Taking the
+   * lock and reading the value are one transaction: otherwise another instance could write the
+   * value and release its lock between our read and our lock, and we would fetch a second time.
+   * A waiter keeps trying the lock while it polls, so when the holder fails (or its lock expires)
+   * one waiter takes over: every AssumeRole for a key happens under its lock. 'alone' only when
+   * Redis stops answering, or after `waitMs` (at least the lock's own lifetime).
+   */
   async function lookup(name: string, lock: string, token: string): Promise<SharedValue | 'locked' | 'alone'> {
-    const shared = await read(name)
-    if (fresh(shared)) return shared
-    if ((await redis.client.set(lock, token, 'PX', options.lockMs, 'NX')) === 'OK') return 'locked'
-    const giveUpAt = now() + options.waitMs
-    while (now() < giveUpAt) {
+    const giveUpAt = now() + Math.max(options.waitMs, options.lockMs)
+    for (;;) {
+      let locked = false
+      try {
+        const results = await redis.client.multi().set(lock, token, 'PX', options.lockMs, 'NX').get(name).exec()
+        const failed = results?.find(([err]) => err)
+        if (!results || failed) throw failed?.[0] ?? new Error('the transaction was discarded')
+        locked = results[0]?.[1] === 'OK'
+        const value = results[1]?.[1]
+        const shared = typeof value === 'string' ? open(name, value) : undefined
+        if (fresh(shared)) {
+          if (locked) await release(lock, token)
+          return shared
+        }
+        if (locked) return 'locked'
+      } catch (err) {
+        if (locked) await release(lock, token)
+        // A command that failed while the connection stays up (a timeout on a busy process) is
+        // tried again within the wait; with Redis gone the caller fetches by itself.
+        if (!redis.isUp() || now() >= giveUpAt) throw err
+        options.onStoreError?.(err)
+      }
+      if (now() >= giveUpAt) return 'alone'
       await sleep(pollMs)
-      const value = await read(name)
-      if (fresh(value)) return value
     }
-    return 'alone'
+  }
+
+  async function release(lock: string, token: string): Promise<void> {
+    await redis.client.eval(RELEASE_LOCK, 1, lock, token).catch((err: unknown) => options.onStoreError?.(err))
   }
 
   return {
@@ -120,7 +145,7 @@ export function createSharedCredentialLayer(options: SharedCredentialOptions) {
       try {
         return await fetchAndShare(name, fetch)
       } finally {
-        await redis.client.eval(RELEASE_LOCK, 1, lock, token).catch((err: unknown) => options.onStoreError?.(err))
+        await release(lock, token)
       }
     },
   }

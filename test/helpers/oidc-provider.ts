@@ -52,6 +52,8 @@ export interface TestOidcProvider {
   jwksStatus: number
   /** What the discovery document says `issuer` is; undefined serves the real one. */
   discoveryIssuer: string | undefined
+  /** What the discovery document says `jwks_uri` is; undefined serves the real one. */
+  discoveryJwksUri: string | undefined
   readonly jwksFetches: () => number
   sign(claims: Record<string, unknown>, options?: { key?: SigningKey; audience?: string; expiresInSec?: number; iatOffsetSec?: number; now?: number }): Promise<string>
   close(): Promise<void>
@@ -65,12 +67,13 @@ export async function startOidcProvider(ca: TestCa, options: { audience?: string
     cacheControl: undefined as string | undefined,
     jwksStatus: 200,
     discoveryIssuer: undefined as string | undefined,
+    discoveryJwksUri: undefined as string | undefined,
   }
   let issuer = ''
   const server: Server = createServer({ cert: ca.cert, key: ca.key }, (req, res) => {
     if (req.url === '/.well-known/openid-configuration') {
       res.setHeader('content-type', 'application/json')
-      res.end(JSON.stringify({ issuer: state.discoveryIssuer ?? issuer, jwks_uri: `${issuer}/jwks`, id_token_signing_alg_values_supported: ['RS256', 'ES256'] }))
+      res.end(JSON.stringify({ issuer: state.discoveryIssuer ?? issuer, jwks_uri: state.discoveryJwksUri ?? `${issuer}/jwks`, id_token_signing_alg_values_supported: ['RS256', 'ES256'] }))
       return
     }
     if (req.url === '/jwks') {

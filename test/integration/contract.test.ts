@@ -1,8 +1,14 @@
+import { createSign, generateKeyPairSync } from 'node:crypto'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
+import type { Express } from 'express'
 import request, { type Response } from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp } from '../../src/http/app.js'
+import { callbackAuthString } from '../../src/oss/callback.js'
 import { buildTestApp, DEMO, type TestApp } from '../helpers/app.js'
+import { makeSigningKey, makeTestCa, startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.js'
+import { providerSettings, writeCaFile } from '../helpers/providers.js'
 import { rememberSecrets } from '../helpers/secrets.js'
 
 /**
@@ -12,6 +18,7 @@ import { rememberSecrets } from '../helpers/secrets.js'
 type Doc = { paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema: object }> }>; security: unknown[] }>> }
 
 let t: TestApp
+let idp: TestOidcProvider
 let doc: Doc
 let alice: string
 let rita: string
@@ -21,10 +28,17 @@ const validators = new Map<object, ValidateFunction>()
 const seen = new Set<string>()
 
 beforeAll(async () => {
-  t = await buildTestApp({ auth: { demoUsers: [
-    { username: 'alice', password: DEMO.alice.password, scopes: ['read', 'write', 'read-write'] },
-    { username: 'rita', password: 'rita-sandbox-pw', scopes: ['read'] },
-  ] } })
+  const ca = await makeTestCa()
+  idp = await startOidcProvider(ca)
+  idp.keys = [await makeSigningKey('k1')]
+  t = await buildTestApp({ auth: {
+    demoUsers: [
+      { username: 'alice', password: DEMO.alice.password, scopes: ['read', 'write', 'read-write'] },
+      { username: 'rita', password: 'rita-sandbox-pw', scopes: ['read'] },
+    ],
+    providers: [providerSettings('idp', idp.issuer, { jwksUrl: idp.jwksUrl, caFile: writeCaFile(ca) })],
+    guest: { enabled: true, scope: 'read', ttlSec: 300, perIpPerMinute: 2, perMinute: 100 },
+  } })
   const raw = (await request(t.app).get('/openapi.json').expect(200)).body as object
   const validator = new Validator()
   const result = await validator.validate(raw as Parameters<Validator['validate']>[0])
@@ -36,7 +50,10 @@ beforeAll(async () => {
   rita = (await request(t.app).post('/v1/login').send({ username: 'rita', password: 'rita-sandbox-pw' }).expect(200)).body.accessToken
   rememberSecrets(alice, rita, DEMO.alice.password)
 })
-afterAll(() => t.close())
+afterAll(async () => {
+  await t?.close()
+  await idp?.close()
+})
 
 /** Checks one real answer against the document: status, media type, body schema, headers. */
 function conforms(res: Response, method: string, path: string): Response {
@@ -75,6 +92,31 @@ describe('the OpenAPI document', () => {
     for (const [path, ops] of Object.entries(doc.paths)) for (const op of Object.values(ops)) expect(Array.isArray(op.security), path).toBe(true)
     for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs', '/v1/login', '/v1/oss/callback']) expect(Object.values(doc.paths[path] ?? {})[0]?.security).toEqual([])
     expect(doc.paths['/v1/uploads']?.get?.responses['401']).toBeDefined()
+  })
+})
+
+/** Every (method, OpenAPI path) express serves, read from the app's router stack. */
+function servedRoutes(app: Express): string[] {
+  type Layer = { route?: { path: unknown; methods: Record<string, boolean> }; handle?: { stack?: unknown[] }; name?: string }
+  const routes: string[] = []
+  for (const layer of (app as unknown as { router: { stack: Layer[] } }).router.stack) {
+    // A mounted router's own routes would be invisible here: extend the walk before adding one.
+    expect(layer.handle?.stack, `a mounted router (${layer.name ?? 'anonymous'}) in the app's stack`).toBeUndefined()
+    if (!layer.route) continue
+    expect(typeof layer.route.path, 'route paths are strings').toBe('string')
+    const path = (layer.route.path as string).replace(/:(\w+)/g, '{$1}')
+    for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') routes.push(`${method} ${path}`)
+  }
+  return routes.sort()
+}
+
+describe('the document and the routes', () => {
+  it('describes exactly the routes express serves, both ways', () => {
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`)).sort()
+    const served = servedRoutes(t.app)
+    expect(served.filter((r) => !documented.includes(r)), 'routes without a description').toEqual([])
+    expect(documented.filter((r) => !served.includes(r)), 'described operations no route serves').toEqual([])
+    expect(served.length).toBeGreaterThan(15)
   })
 })
 
@@ -185,10 +227,107 @@ describe('every route answers as documented', () => {
     }
   })
 
+  it('POST /v1/token/refresh, POST /v1/logout', async () => {
+    const session = conforms(await request(t.app).post('/v1/login').send(DEMO.alice), 'post', '/v1/login').body as { accessToken: string; refreshToken: string }
+    rememberSecrets(session.accessToken, session.refreshToken)
+    const next = conforms(await request(t.app).post('/v1/token/refresh').send({ refreshToken: session.refreshToken }), 'post', '/v1/token/refresh')
+    expect(next.status).toBe(200)
+    rememberSecrets(next.body.accessToken, next.body.refreshToken)
+    expect(conforms(await request(t.app).post('/v1/token/refresh').send({ refreshToken: 'x' }), 'post', '/v1/token/refresh').status).toBe(401)
+    expect(conforms(await request(t.app).post('/v1/token/refresh').send({}), 'post', '/v1/token/refresh').status).toBe(400)
+    expect(conforms(await request(t.app).post('/v1/token/refresh').send({ refreshToken: 'x', extra: 1 }), 'post', '/v1/token/refresh').status).toBe(400)
+    expect(conforms(await request(t.app).post('/v1/token/refresh').set('content-type', 'text/plain').send('x'), 'post', '/v1/token/refresh').status).toBe(415)
+    expect(conforms(await request(t.app).post('/v1/token/refresh').set('content-type', 'application/json').send('{"refreshToken":'), 'post', '/v1/token/refresh').status).toBe(400)
+    expect(conforms(await request(t.app).post('/v1/token/refresh').send({ refreshToken: 'x'.repeat(64 * 1024) }), 'post', '/v1/token/refresh').status).toBe(413)
+
+    expect(conforms(await request(t.app).post('/v1/logout'), 'post', '/v1/logout').status).toBe(401)
+    expect(conforms(await request(t.app).post('/v1/logout').set(bearer(next.body.accessToken as string)).send({ refreshToken: 7 }), 'post', '/v1/logout').status).toBe(400)
+    expect(conforms(await request(t.app).post('/v1/logout').set(bearer(next.body.accessToken as string)).send({ refreshToken: next.body.refreshToken }), 'post', '/v1/logout').status).toBe(204)
+    // Signed out: the token is refused from now on.
+    const after = conforms(await request(t.app).post('/v1/logout').set(bearer(next.body.accessToken as string)), 'post', '/v1/logout')
+    expect([after.status, after.body.code]).toEqual([401, 'ERR_AUTH_INVALID'])
+    const other = (await request(t.app).post('/v1/login').send(DEMO.alice).expect(200)).body as { accessToken: string }
+    rememberSecrets(other.accessToken)
+    expect(conforms(await request(t.app).post('/v1/logout').set(bearer(other.accessToken)), 'post', '/v1/logout').status).toBe(204)
+  })
+
+  it('POST /v1/token/exchange', async () => {
+    const subjectToken = await idp.sign({ sub: 'erin', scp: ['read'] })
+    rememberSecrets(subjectToken)
+    const ok = conforms(await request(t.app).post('/v1/token/exchange').send({ subjectToken }), 'post', '/v1/token/exchange')
+    expect(ok.status).toBe(200)
+    rememberSecrets(ok.body.accessToken, ok.body.refreshToken)
+    expect(conforms(await request(t.app).post('/v1/token/exchange').send({ subjectToken }), 'post', '/v1/token/exchange').body.code).toBe('ERR_AUTH_INVALID')
+    const expired = await idp.sign({ sub: 'erin' }, { iatOffsetSec: -3600, expiresInSec: 600 })
+    rememberSecrets(expired)
+    expect(conforms(await request(t.app).post('/v1/token/exchange').send({ subjectToken: expired }), 'post', '/v1/token/exchange').body.code).toBe('ERR_AUTH_EXPIRED')
+    expect(conforms(await request(t.app).post('/v1/token/exchange').send({ subjectToken: '' }), 'post', '/v1/token/exchange').status).toBe(400)
+    expect(conforms(await request(t.app).post('/v1/token/exchange').set('content-type', 'text/plain').send('x'), 'post', '/v1/token/exchange').status).toBe(415)
+    // The provider's key set unusable (an unknown kid, past the refetch cooldown): a 401 with its own code.
+    idp.jwksStatus = 500
+    t.advance(31_000)
+    try {
+      const other = await idp.sign({ sub: 'erin' }, { key: await makeSigningKey('k9') })
+      rememberSecrets(other)
+      const down = conforms(await request(t.app).post('/v1/token/exchange').send({ subjectToken: other }), 'post', '/v1/token/exchange')
+      expect([down.status, down.body.code]).toEqual([401, 'ERR_IDP_UNAVAILABLE'])
+    } finally {
+      idp.jwksStatus = 200
+    }
+    const without = await buildTestApp()
+    try {
+      expect(conforms(await request(without.app).post('/v1/token/exchange').send({ subjectToken }), 'post', '/v1/token/exchange').status).toBe(404)
+      expect(conforms(await request(without.app).post('/v1/guest'), 'post', '/v1/guest').status).toBe(404)
+    } finally {
+      await without.close()
+    }
+  })
+
+  it('POST /v1/guest', async () => {
+    const ok = conforms(await request(t.app).post('/v1/guest'), 'post', '/v1/guest')
+    expect(ok.status).toBe(200)
+    rememberSecrets(ok.body.accessToken)
+    expect(conforms(await request(t.app).post('/v1/guest').send({ name: 'x' }), 'post', '/v1/guest').status).toBe(400)
+    expect(conforms(await request(t.app).post('/v1/guest').send({}), 'post', '/v1/guest').status).toBe(200)
+    const limited = conforms(await request(t.app).post('/v1/guest'), 'post', '/v1/guest')
+    expect([limited.status, limited.body.code]).toEqual([429, 'ERR_RATE_LIMITED'])
+    expect(conforms(await request(t.app).post('/v1/guest').set('content-type', 'text/plain').send('x'), 'post', '/v1/guest').status).toBe(415)
+  })
+
+  it('POST /v1/oss/callback: a verified upload, signed as OSS signs it', async () => {
+    // What OSS does (see callback.test.ts): RSA-MD5 over path and body with its key, the key's URL in a header.
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
+    const app = createApp({ ...t.deps, fetchCallbackKey: async () => pem, headObject: async () => ({ size: 42, etag: '"ETAG1"', contentType: 'image/png', crc64: '11051210869376104954' }) })
+    const form = await request(app).post('/v1/sign/post').set(bearer(alice)).send({ dir: 'alice/pics/' }).expect(200)
+    const callback = JSON.parse(Buffer.from(form.body.fields.find((f: { name: string }) => f.name === 'callback').value as string, 'base64').toString()) as { callbackUrl: string; callbackBody: string; callbackBodyType: string }
+    const values: Record<string, string> = { bucket: 'app-base-oss', object: 'alice/pics/cat.png', size: '42', mimeType: 'image/png', etag: 'ETAG1', crc64: '11051210869376104954' }
+    const body = callback.callbackBody.replace(/\$\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? ''))
+    const path = new URL(callback.callbackUrl).pathname
+    const send = (signature: string) =>
+      request(app).post(path).set('content-type', callback.callbackBodyType).set('authorization', signature)
+        .set('x-oss-pub-key-url', Buffer.from('https://gosspublic.alicdn.com/callback_pub_key_v1.pem').toString('base64')).send(body)
+    const signature = createSign('RSA-MD5').update(callbackAuthString(path, '', Buffer.from(body))).sign(privateKey).toString('base64')
+    expect(conforms(await send(signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'))), 'post', '/v1/oss/callback').status).toBe(400)
+    const ok = conforms(await send(signature), 'post', '/v1/oss/callback')
+    expect(ok.status).toBe(200)
+    expect(ok.body).toMatchObject({ Status: 'OK', key: 'alice/pics/cat.png' })
+    expect(conforms(await send(signature), 'post', '/v1/oss/callback').status).toBe(409)
+  })
+
+  it('the page\'s and the reference\'s files', async () => {
+    expect(conforms(await request(t.app).get('/assets/js/main.js'), 'get', '/assets/js/{name}').status).toBe(200)
+    expect(conforms(await request(t.app).get('/assets/js/nope.js'), 'get', '/assets/js/{name}').status).toBe(404)
+    expect(conforms(await request(t.app).get('/assets/app.css'), 'get', '/assets/{name}').status).toBe(200)
+    expect(conforms(await request(t.app).get('/assets/nope.js'), 'get', '/assets/{name}').status).toBe(404)
+    expect(conforms(await request(t.app).get('/docs/docs.js'), 'get', '/docs/{name}').status).toBe(200)
+    expect(conforms(await request(t.app).get('/docs/swagger-ui.css'), 'get', '/docs/{name}').status).toBe(200)
+    expect(conforms(await request(t.app).get('/docs/..%2Fpackage.json'), 'get', '/docs/{name}').status).toBe(404)
+  })
+
   it('exercised every documented operation with at least one success', () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
-      // A verified callback needs OSS's signature over a real upload: sandbox-uploads.test.ts drives it.
-      for (const method of Object.keys(ops).filter(() => path !== '/v1/oss/callback')) expect([...seen].some((s) => s.startsWith(`${method} ${path} 2`)), `${method} ${path}`).toBe(true)
+      for (const method of Object.keys(ops)) expect([...seen].some((s) => s.startsWith(`${method} ${path} 2`)), `${method} ${path}`).toBe(true)
     }
   })
 })

@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import request from 'supertest'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
@@ -25,6 +27,12 @@ async function setup(patch: Parameters<typeof providerSettings>[2] = {}): Promis
   return { idp, t, close: async () => { await t.close(); await idp.close() } }
 }
 
+async function signed(t: TestApp, idp: TestOidcProvider, key: SigningKey = k1, sub = 'erin'): Promise<string> {
+  const token = await idp.sign({ sub, scp: ['read'] }, { key, now: t.deps.clock().getTime() })
+  rememberSecrets(token)
+  return token
+}
+
 async function status(t: TestApp, idp: TestOidcProvider, key: SigningKey, sub = 'erin'): Promise<[number, string | undefined]> {
   // The provider signs at the app's time, so tokens stay valid while the test moves the clock.
   const token = await idp.sign({ sub, scp: ['read'] }, { key, now: t.deps.clock().getTime() })
@@ -40,8 +48,8 @@ describe('provider key sets', () => {
     try {
       expect(await status(t, idp, k1)).toEqual([200, undefined])
       idp.keys = [k1, k2]
-      // An unknown kid refetches, after the (1 s) cooldown since the last fetch.
-      await new Promise((r) => setTimeout(r, 1100))
+      // An unknown kid refetches, after the (1 s) cooldown since the last fetch, on the app's clock.
+      t.advance(1100)
       expect(await status(t, idp, k2)).toEqual([200, undefined])
       idp.keys = [k2]
       // Within the maximum age the set is not refetched for a known kid...
@@ -83,6 +91,31 @@ describe('provider key sets', () => {
     }
   })
 
+  it('honour the unknown-kid cooldown on the app\'s clock, not the wall clock', async () => {
+    const { idp, t, close } = await setup({ jwksCooldownSec: 30 })
+    try {
+      expect(await status(t, idp, k1)).toEqual([200, undefined])
+      expect(idp.jwksFetches()).toBe(1)
+      idp.keys = [k1, k2]
+      // Within the cooldown an unknown kid is refused without asking the provider...
+      t.advance(29_000)
+      expect(await status(t, idp, k2)).toEqual([401, 'ERR_AUTH_INVALID'])
+      expect(idp.jwksFetches()).toBe(1)
+      // ...and once it has passed (no wall-clock time has), the set is refetched and the key found.
+      t.advance(1_000)
+      expect(await status(t, idp, k2)).toEqual([200, undefined])
+      expect(idp.jwksFetches()).toBe(2)
+      // A kid the provider does not list at all: one refetch per cooldown, no more.
+      const k3 = await makeSigningKey('k3')
+      t.advance(30_000)
+      expect(await status(t, idp, k3)).toEqual([401, 'ERR_AUTH_INVALID'])
+      expect(await status(t, idp, k3)).toEqual([401, 'ERR_AUTH_INVALID'])
+      expect(idp.jwksFetches()).toBe(3)
+    } finally {
+      await close()
+    }
+  })
+
   it('refuse a key set with duplicate kids, too many keys or too many bytes with 401, keeping nothing of it', async () => {
     const { idp, t, close } = await setup({ jwksMaxKeys: 3, jwksMaxBytes: 4096 })
     try {
@@ -93,23 +126,67 @@ describe('provider key sets', () => {
         JSON.stringify({ keys: { k1: k1.jwk } }),
         'not json',
       ]
-      for (const body of bad) {
+      for (const [i, body] of bad.entries()) {
         idp.rawJwks = body
-        expect(await status(t, idp, k1)).toEqual([401, 'ERR_AUTH_INVALID'])
+        const res = await request(t.app).get('/v1/sts?scope=read').set('authorization', `Bearer ${await signed(t, idp)}`)
+        expect([res.status, res.body.code]).toEqual([401, 'ERR_IDP_UNAVAILABLE'])
+        expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="ossvend", error="invalid_token"/)
+        // Each request fetched again: a refused answer is neither kept nor starts a cooldown.
+        expect(idp.jwksFetches()).toBe(i + 1)
       }
       // Nothing was kept: the next good answer is fetched and used.
       idp.rawJwks = undefined
       expect(await status(t, idp, k1)).toEqual([200, undefined])
+      expect(idp.jwksFetches()).toBe(bad.length + 1)
     } finally {
       await close()
     }
   })
 
-  it('answer 503 while the provider is unreachable with no usable keys, and recover without a restart', async () => {
+  it('refuse with 401 while the key set is unreachable, fetching again on the next request', async () => {
+    // A host that takes the connection and drops it at once.
+    let attempts = 0
+    const dropper: Server = createServer((socket) => {
+      attempts++
+      socket.destroy()
+    })
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve))
+    const idp = await startOidcProvider(ca)
+    idp.keys = [k1]
+    const t = await buildTestApp({ auth: { providers: [providerSettings('idp', idp.issuer, { jwksUrl: `https://127.0.0.1:${(dropper.address() as AddressInfo).port}/jwks`, caFile })] } })
+    try {
+      expect(await status(t, idp, k1)).toEqual([401, 'ERR_IDP_UNAVAILABLE'])
+      expect(await status(t, idp, k1)).toEqual([401, 'ERR_IDP_UNAVAILABLE'])
+      expect(attempts).toBe(2)
+    } finally {
+      await t.close()
+      await idp.close()
+      await new Promise((resolve) => dropper.close(resolve))
+    }
+  })
+
+  it('refuse with 401 a discovered key set that is not https, keeping nothing', async () => {
+    const idp = await startOidcProvider(ca)
+    idp.keys = [k1]
+    idp.discoveryJwksUri = idp.jwksUrl.replace('https:', 'http:')
+    const t = await buildTestApp({ auth: { providers: [providerSettings('idp', idp.issuer, { caFile })] } })
+    try {
+      expect(await status(t, idp, k1)).toEqual([401, 'ERR_IDP_UNAVAILABLE'])
+      expect(idp.jwksFetches()).toBe(0)
+      // The discovery is not kept either: once the provider serves an https jwks_uri, it is used.
+      idp.discoveryJwksUri = undefined
+      expect(await status(t, idp, k1)).toEqual([200, undefined])
+    } finally {
+      await t.close()
+      await idp.close()
+    }
+  })
+
+  it('answer 401 ERR_IDP_UNAVAILABLE while the provider fails with no usable keys, and recover without a restart', async () => {
     const { idp, t, close } = await setup({ jwksMaxAgeSec: 60 })
     try {
       idp.jwksStatus = 500
-      expect(await status(t, idp, k1)).toEqual([503, 'ERR_IDP_UNAVAILABLE'])
+      expect(await status(t, idp, k1)).toEqual([401, 'ERR_IDP_UNAVAILABLE'])
       idp.jwksStatus = 200
       expect(await status(t, idp, k1)).toEqual([200, undefined])
       // Down after a good fetch: keys are used up to their maximum age, then no longer.
@@ -117,7 +194,7 @@ describe('provider key sets', () => {
       t.advance(50_000)
       expect(await status(t, idp, k1, 'frank')).toEqual([200, undefined])
       t.advance(11_000)
-      expect(await status(t, idp, k1, 'frank2')).toEqual([503, 'ERR_IDP_UNAVAILABLE'])
+      expect(await status(t, idp, k1, 'frank2')).toEqual([401, 'ERR_IDP_UNAVAILABLE'])
     } finally {
       await close()
     }
@@ -128,7 +205,7 @@ describe('provider key sets', () => {
     idp.keys = [k1]
     const t = await buildTestApp({ auth: { providers: [providerSettings('idp', idp.issuer, { jwksUrl: idp.jwksUrl })] } })
     try {
-      expect(await status(t, idp, k1)).toEqual([503, 'ERR_IDP_UNAVAILABLE'])
+      expect(await status(t, idp, k1)).toEqual([401, 'ERR_IDP_UNAVAILABLE'])
       expect(idp.jwksFetches()).toBe(0)
     } finally {
       await t.close()

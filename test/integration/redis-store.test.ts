@@ -32,6 +32,34 @@ function layer(connection: RedisConnection, now: () => number, secret = Buffer.a
   return createSharedCredentialLayer({ redis: connection, keyPrefix, secret, now, refreshRatio: 0.5, lockMs: 2000, waitMs: 1000, pollMs: 5 })
 }
 
+/** The same connection, with every answer delivered `ms` late (a process too busy to read it). */
+function lagging(connection: RedisConnection, ms: number): RedisConnection {
+  const late = async <T>(answer: Promise<T>): Promise<T> => {
+    const value = await answer
+    await new Promise((r) => setTimeout(r, ms))
+    return value
+  }
+  const client = new Proxy(connection.client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown
+      if (typeof value !== 'function') return value
+      if (prop === 'multi') {
+        return (...args: unknown[]) => {
+          const batch = (value as (...a: unknown[]) => { exec: () => Promise<unknown> }).apply(target, args)
+          const exec = batch.exec.bind(batch)
+          batch.exec = () => late(exec())
+          return batch
+        }
+      }
+      return (...args: unknown[]) => {
+        const result = (value as (...a: unknown[]) => unknown).apply(target, args)
+        return result instanceof Promise ? late(result) : result
+      }
+    },
+  })
+  return { ...connection, client, isUp: () => connection.isUp() }
+}
+
 describe('shared credential layer (real redis-server)', () => {
   it('hands one instance\'s credentials to another, with when they were obtained', async () => {
     prefix++
@@ -67,6 +95,60 @@ describe('shared credential layer (real redis-server)', () => {
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => layer(i % 2 ? one : two, Date.now).load('k', fetch)))
     expect(calls).toBe(1)
     expect(new Set(results.map((r) => r.credentials.accessKeyId)).size).toBe(1)
+  })
+
+  it('makes one call when the holder finishes between another instance\'s read and its lock attempt', async () => {
+    // Every answer to `two` arrives 100 ms late: a busy process. Reading the value and taking the
+    // lock as two round trips, `two` read "nothing yet", then took the lock `one` had already
+    // used and released, and fetched a second time (the redis-instances flake).
+    prefix++
+    let calls = 0
+    const fetch = async () => credentials(++calls, Date.now() + 900_000)
+    const slow = layer(lagging(two, 100), Date.now).load('k', fetch)
+    await new Promise((r) => setTimeout(r, 10))
+    const fast = layer(one, Date.now).load('k', fetch)
+    const results = await Promise.all([slow, fast])
+    expect(calls).toBe(1)
+    expect(new Set(results.map((r) => r.credentials.accessKeyId)).size).toBe(1)
+  })
+
+  it('waits for a holder slower than the configured wait, as long as its lock lasts', async () => {
+    prefix++
+    let calls = 0
+    const fetch = async () => {
+      calls++
+      await new Promise((r) => setTimeout(r, 300))
+      return credentials(calls, Date.now() + 900_000)
+    }
+    const options = { redis: one, keyPrefix: `p${prefix}:`, secret: Buffer.alloc(32, 7), now: Date.now, refreshRatio: 0.5, lockMs: 1000, waitMs: 100, pollMs: 5 }
+    const holder = createSharedCredentialLayer(options).load('k', fetch)
+    await new Promise((r) => setTimeout(r, 20))
+    const waiter = createSharedCredentialLayer({ ...options, redis: two }).load('k', fetch)
+    await Promise.all([holder, waiter])
+    expect(calls).toBe(1)
+  })
+
+  it('lets one waiter take over, under the lock, when the holder fails', async () => {
+    prefix++
+    let calls = 0
+    let active = 0
+    let mostAtOnce = 0
+    const fetch = async () => {
+      const n = ++calls
+      mostAtOnce = Math.max(mostAtOnce, ++active)
+      await new Promise((r) => setTimeout(r, 50))
+      active--
+      if (n === 1) throw new Error('STS failed')
+      return credentials(n, Date.now() + 900_000)
+    }
+    const holder = layer(one, Date.now).load('k', fetch)
+    await new Promise((r) => setTimeout(r, 10))
+    const waiters = [two, one, two].map((c) => layer(c, Date.now).load('k', fetch))
+    await expect(holder).rejects.toThrow('STS failed')
+    const results = await Promise.all(waiters)
+    expect(calls).toBe(2)
+    expect(mostAtOnce).toBe(1)
+    expect(new Set(results.map((r) => r.credentials.accessKeyId))).toEqual(new Set(['STS.2']))
   })
 
   it('ignores values sealed with another secret or moved to another key, and fetches', async () => {

@@ -38,9 +38,50 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
     Prefix: result.rendered.prefix,
   })
 
+  // prom-client hashes the label set on every call; children per (scope, outcome) are resolved once.
+  const vendedCounters = new Map<string, { inc(): void }>()
+  const countVended = (scope: string, outcome: string) => {
+    const key = `${scope}\u0000${outcome}`
+    let child = vendedCounters.get(key)
+    if (!child) vendedCounters.set(key, (child = deps.metrics.credentialsVended.labels({ scope, cache: outcome })))
+    child.inc()
+  }
+
+  /** The answer's JSON text. */
+  function answer(result: VendResult, provider: string): string {
+    return JSON.stringify({
+      StatusCode: 200,
+      AccessKeyId: result.credentials.accessKeyId,
+      AccessKeySecret: result.credentials.accessKeySecret,
+      SecurityToken: result.credentials.securityToken,
+      Expiration: result.credentials.expiration,
+      ...(deps.config.sts.flatPlacement ? { ...placement(result), Scope: result.scope, Provider: provider } : {}),
+      Placement: { ...placement(result), Scope: result.scope, Provider: provider },
+    })
+  }
+
+  // A warm hit sends the same text again and again: the last text per credentials object, reused
+  // while every value it was written from is still the same.
+  interface Answered {
+    readonly from: readonly unknown[]
+    readonly text: string
+  }
+  const answered = new WeakMap<object, Answered>()
+  function answerText(principal: Principal, result: VendResult): string {
+    const provider = principal.provider ?? providerOf(principal.userId)
+    const c = result.credentials
+    const from = [c.accessKeyId, c.accessKeySecret, c.securityToken, c.expiration, result.rendered.prefix, result.scope, provider,
+      deps.config.sts.flatPlacement, deps.config.oss.bucket, deps.config.oss.region, deps.ossEndpoint]
+    const last = answered.get(c)
+    if (last && sameValues(last.from, from)) return last.text
+    const text = answer(result, provider)
+    answered.set(c, { from, text })
+    return text
+  }
+
   function send(res: Response, principal: Principal, result: VendResult): void {
     cacheResults[result.outcome].inc()
-    deps.metrics.credentialsVended.inc({ scope: result.scope, cache: result.outcome })
+    countVended(result.scope, result.outcome)
     if (result.outcome !== 'hit') {
       deps.logger.info(
         {
@@ -70,17 +111,7 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
     res.setHeader('Content-Type', 'application/json; charset=utf-8')
     // Written directly: res.json's content negotiation and freshness checks do nothing for a
     // no-store answer, and this is the route mobile apps call all day.
-    res.end(
-      JSON.stringify({
-        StatusCode: 200,
-        AccessKeyId: result.credentials.accessKeyId,
-        AccessKeySecret: result.credentials.accessKeySecret,
-        SecurityToken: result.credentials.securityToken,
-        Expiration: result.credentials.expiration,
-        ...(deps.config.sts.flatPlacement ? { ...placement(result), Scope: result.scope, Provider: principal.provider ?? providerOf(principal.userId) } : {}),
-        Placement: { ...placement(result), Scope: result.scope, Provider: principal.provider ?? providerOf(principal.userId) },
-      }),
-    )
+    res.end(answerText(principal, result))
   }
 
   const authenticate = stsAuth({ verifyToken: deps.verifyToken, providerTokens: deps.providerTokens, acceptSessionTokenInUrl: deps.config.sts.acceptSessionTokenInUrl })
@@ -157,4 +188,10 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
     )
   }
   router.use('/v1/sts', mobileErrors)
+}
+
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }

@@ -6,26 +6,7 @@ import { NotFoundError } from '../../errors.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
 import type { AppDeps } from '../deps.js'
 import { validateBody } from '../validate-body.js'
-
-const REFRESH_BODY = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['refreshToken'],
-  properties: { refreshToken: { type: 'string', minLength: 1, maxLength: 256 } },
-} as const
-
-const LOGOUT_BODY = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { refreshToken: { type: 'string', minLength: 1, maxLength: 256 } },
-} as const
-
-const EXCHANGE_BODY = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['subjectToken'],
-  properties: { subjectToken: { type: 'string', minLength: 1, maxLength: 8192 } },
-} as const
+import { ExchangeBody, LogoutBody, RefreshBody } from '../schemas/login.js'
 
 /**
  * Sessions: `POST /v1/token/refresh` (rotating refresh tokens; a retired one ends its session),
@@ -38,24 +19,24 @@ export function tokenRoutes(deps: AppDeps, router: Router): void {
     return deps.sessions
   }
 
-  router.post('/v1/token/refresh', validateBody(REFRESH_BODY), async (req, res) => {
-    const tokens = await sessions().refresh((req.body as { refreshToken: string }).refreshToken)
+  router.post('/v1/token/refresh', validateBody(RefreshBody), async (req, res) => {
+    const tokens = await sessions().refresh((req.body as RefreshBody).refreshToken)
     res.setHeader('Cache-Control', 'no-store')
     res.json(tokens)
   })
 
-  router.post('/v1/logout', requireAuth(deps.verifyToken), validateBody(LOGOUT_BODY), async (req, res) => {
+  router.post('/v1/logout', requireAuth(deps.verifyToken), validateBody(LogoutBody, { optional: true }), async (req, res) => {
     const principal = principalOf(res) as AuthenticatedPrincipal
-    await sessions().signOut(principal, (req.body as { refreshToken?: string } | undefined)?.refreshToken)
+    await sessions().signOut(principal, (req.body as LogoutBody | undefined)?.refreshToken)
     deps.logger.info({ event: 'logout', user: principal.userId, provider: principal.provider }, 'signed out')
     res.setHeader('Cache-Control', 'no-store')
     res.status(204).end()
   })
 
-  router.post('/v1/token/exchange', validateBody(EXCHANGE_BODY), async (req, res) => {
+  router.post('/v1/token/exchange', validateBody(ExchangeBody), async (req, res) => {
     const verifyExternal = deps.verifyExternalToken
     if (!verifyExternal || (deps.identityProviders ?? []).length === 0) throw new NotFoundError('no identity provider is configured')
-    const subjectToken = (req.body as { subjectToken: string }).subjectToken
+    const subjectToken = (req.body as ExchangeBody).subjectToken
     const principal = await verifyExternal(subjectToken)
     const id = `exchange:${createHash('sha256').update(subjectToken).digest('hex')}`
     if (!(await sessions().claimOnce(id, ((principal.exp ?? 0) + deps.config.auth.clockToleranceSec) * 1000))) throw invalidToken('exchange-replayed')

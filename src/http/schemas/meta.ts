@@ -12,6 +12,12 @@ export const NotReadyAnswer = Type.Object({
 
 const html = { 'text/html': { schema: Type.String() } }
 
+const AssetName = Type.Object({ name: Type.String({ pattern: '^[A-Za-z0-9._-]+$', description: 'A file name the page references', examples: ['app.js'] }) })
+const asset = {
+  'text/javascript': { schema: Type.String() },
+  'text/css': { schema: Type.String() },
+}
+
 export const META_OPERATIONS: readonly OperationSpec[] = [
   {
     method: 'get',
@@ -60,6 +66,39 @@ export const META_OPERATIONS: readonly OperationSpec[] = [
     summary: 'A browsable reference of this document',
     security: 'public',
     responses: { '200': { description: 'The reference page', headers: ['Content-Security-Policy'], content: html } },
+  },
+  {
+    method: 'get',
+    path: '/docs/{name}',
+    operationId: 'getApiReferenceAsset',
+    tags: ['operations'],
+    summary: 'A script or style sheet of the reference page (only the files it references)',
+    security: 'public',
+    pathParams: AssetName,
+    responses: { '200': { description: 'The file', content: { ...asset, 'image/png': { schema: Type.String({ contentEncoding: 'binary' }) } } } },
+    errors: ['ERR_NOT_FOUND'],
+  },
+  {
+    method: 'get',
+    path: '/assets/{name}',
+    operationId: 'getUploadPageAsset',
+    tags: ['web'],
+    summary: 'A script or style sheet of the upload page (only the files it references)',
+    security: 'public',
+    pathParams: AssetName,
+    responses: { '200': { description: 'The file', content: asset } },
+    errors: ['ERR_NOT_FOUND'],
+  },
+  {
+    method: 'get',
+    path: '/assets/js/{name}',
+    operationId: 'getUploadPageModule',
+    tags: ['web'],
+    summary: 'An ES module of the upload page (only the page\'s own modules)',
+    security: 'public',
+    pathParams: AssetName,
+    responses: { '200': { description: 'The module', content: { 'text/javascript': asset['text/javascript'] } } },
+    errors: ['ERR_NOT_FOUND'],
   },
   {
     method: 'get',

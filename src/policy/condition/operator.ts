@@ -15,6 +15,8 @@ export interface ConditionOperator {
   readonly name: string
   readonly family: ConditionFamily
   readonly negated: boolean
+  /** True when policy values are globs (`StringLike`, `StringNotLike`). */
+  readonly globs?: boolean
   compile(values: readonly string[]): CompiledValues
 }
 

@@ -21,6 +21,7 @@ function likeOperator(name: string, negated: boolean): ConditionOperator {
     name,
     family: 'string',
     negated,
+    globs: true,
     compile(values) {
       for (const value of values) {
         const problem = wildcardProblem(value)

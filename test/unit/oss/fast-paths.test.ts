@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { uriEncode, uriEncodePath } from '../../../src/oss/encode.js'
 import { hmacKey, hmacWithKey } from '../../../src/oss/hmac.js'
 import { isoString, policyDocument } from '../../../src/oss/policy-json.js'
+import { buildPostFormV1, buildPostFormV4, type PostPolicySpec } from '../../../src/oss/post-policy.js'
+import type { Credentials } from '../../../src/oss/sign-v1.js'
 import { presignUrlV1 } from '../../../src/oss/sign-v1.js'
 import { presignUrlV4 } from '../../../src/oss/sign-v4.js'
 
@@ -111,5 +113,124 @@ describe('signed URL fast paths', () => {
     const url = new URL(presignUrlV4({ credentials, endpoint, region: 'cn-hangzhou', bucket: 'bkt', key: 'k', method: 'GET', now, expiresInSec: 60, query: { 'x-oss-process': 'image/resize,w_1' } }).url)
     const names = [...url.searchParams.keys()]
     expect(names).toEqual(['x-oss-credential', 'x-oss-date', 'x-oss-expires', 'x-oss-process', 'x-oss-security-token', 'x-oss-signature-version', 'x-oss-signature'])
+  })
+})
+
+describe('PostObject form builders', () => {
+  // The forms as first written: condition objects, JSON.stringify, Buffer base64 and createHmac.
+  function referenceForm(version: 'v1' | 'v4', spec: PostPolicySpec, credentials: Credentials, now: Date) {
+    const conditions: unknown[] = [{ bucket: spec.bucket }]
+    const fields: [string, string][] = []
+    if ('startsWith' in spec.key) {
+      conditions.push(['starts-with', '$key', spec.key.startsWith])
+      fields.push(['key', `${spec.key.startsWith}\${filename}`])
+    } else {
+      conditions.push(['eq', '$key', spec.key.equals])
+      fields.push(['key', spec.key.equals])
+    }
+    conditions.push(['content-length-range', spec.contentLength.min, spec.contentLength.max])
+    const status = spec.successActionStatus ?? '200'
+    conditions.push(['eq', '$success_action_status', status])
+    fields.push(['success_action_status', status])
+    if (spec.contentTypes) conditions.push(['in', '$content-type', spec.contentTypes])
+    if (spec.forbidOverwrite) {
+      conditions.push(['eq', '$x-oss-forbid-overwrite', 'true'])
+      fields.push(['x-oss-forbid-overwrite', 'true'])
+    }
+    const sse = spec.serverSideEncryption
+    if (sse) {
+      conditions.push(['eq', '$x-oss-server-side-encryption', sse.algorithm])
+      fields.push(['x-oss-server-side-encryption', sse.algorithm])
+      if (sse.algorithm === 'KMS' && sse.keyId) {
+        conditions.push(['eq', '$x-oss-server-side-encryption-key-id', sse.keyId])
+        fields.push(['x-oss-server-side-encryption-key-id', sse.keyId])
+      }
+    }
+    if (spec.callback) {
+      conditions.push(['eq', '$callback', spec.callback])
+      fields.push(['callback', spec.callback])
+    }
+    for (const [name, value] of Object.entries(spec.callbackVars ?? {})) {
+      conditions.push(['eq', `$${name}`, value])
+      fields.push([name, value])
+    }
+    const token = credentials.securityToken
+    const iso = now.toISOString()
+    const day = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}`
+    const datetime = `${day}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`
+    const credential = `${credentials.accessKeyId}/${day}/cn-hangzhou/oss/aliyun_v4_request`
+    if (version === 'v1') {
+      if (token) conditions.push(['eq', '$x-oss-security-token', token])
+    } else {
+      conditions.splice(1, 0, { 'x-oss-signature-version': 'OSS4-HMAC-SHA256' }, { 'x-oss-credential': credential }, { 'x-oss-date': datetime }, ...(token ? [{ 'x-oss-security-token': token }] : []))
+    }
+    const text = JSON.stringify({ expiration: spec.expiration.toISOString(), conditions })
+    const base64 = Buffer.from(text, 'utf8').toString('base64')
+    const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest()
+    const signingKey = hmac(hmac(hmac(hmac(`aliyun_v4${credentials.accessKeySecret}`, day), 'cn-hangzhou'), 'oss'), 'aliyun_v4_request')
+    const own: [string, string][] = version === 'v1'
+      ? [['OSSAccessKeyId', credentials.accessKeyId], ['Signature', createHmac('sha1', credentials.accessKeySecret).update(base64).digest('base64')]]
+      : [['x-oss-signature-version', 'OSS4-HMAC-SHA256'], ['x-oss-credential', credential], ['x-oss-date', datetime], ['x-oss-signature', createHmac('sha256', signingKey).update(base64).digest('hex')]]
+    return {
+      policyText: text,
+      fields: [fields[0], ['policy', base64], ...own, ...(token ? [['x-oss-security-token', token]] : []), ...fields.slice(1)],
+    }
+  }
+
+  const text = fc.oneof(anyString, fc.string({ minLength: 120, maxLength: 300 }))
+  const word = fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), anyString.filter((s) => s !== ''))
+  const spec: fc.Arbitrary<PostPolicySpec> = fc.record({
+    bucket: word,
+    expiration: fc.integer({ min: 0, max: 4e12 }).map((ms) => new Date(ms)),
+    key: fc.oneof(word.map((p) => ({ startsWith: `${p}/` })), word.map((equals) => ({ equals }))),
+    contentLength: fc.tuple(fc.nat({ max: 2 ** 40 }), fc.nat({ max: 2 ** 40 })).map(([a, b]) => ({ min: Math.min(a, b), max: Math.max(a, b, 1) })),
+    contentTypes: fc.option(fc.array(text, { minLength: 1, maxLength: 3 }), { nil: undefined }),
+    successActionStatus: fc.option(fc.constantFrom('200', '201', '204'), { nil: undefined }),
+    forbidOverwrite: fc.option(fc.boolean(), { nil: undefined }),
+    serverSideEncryption: fc.option(fc.oneof(fc.constant({ algorithm: 'AES256' as const }), fc.option(word, { nil: undefined }).map((keyId) => (keyId === undefined ? { algorithm: 'KMS' as const } : { algorithm: 'KMS' as const, keyId }))), { nil: undefined }),
+    callback: fc.option(text, { nil: undefined }),
+    callbackVars: fc.option(fc.dictionary(fc.stringMatching(/^x:[a-z0-9_-]{1,8}$/), text, { maxKeys: 3 }), { nil: undefined }),
+  }, { requiredKeys: ['bucket', 'expiration', 'key', 'contentLength'] })
+  const credentials: fc.Arbitrary<Credentials> = fc.record({
+    accessKeyId: word,
+    accessKeySecret: fc.string({ minLength: 1, maxLength: 40 }),
+    securityToken: fc.option(fc.oneof(text, fc.constant(`CAIS${'Ab3+/9='.repeat(86)}`)), { nil: undefined }),
+  }, { requiredKeys: ['accessKeyId', 'accessKeySecret'] })
+  const endpoint = { url: 'https://oss-cn-hangzhou.aliyuncs.com', style: 'virtual' as const }
+
+  it('write the policy, fields and signature the generic serialiser and createHmac give', () => {
+    fc.assert(fc.property(spec, credentials, fc.integer({ min: 1e12, max: 4e12 }), (s, c, ms) => {
+      const now = new Date(ms)
+      for (const version of ['v1', 'v4'] as const) {
+        const form = version === 'v1' ? buildPostFormV1(s, c, endpoint) : buildPostFormV4(s, c, endpoint, 'cn-hangzhou', now)
+        const expected = referenceForm(version, s, c, now)
+        expect(form.policyText).toBe(expected.policyText)
+        expect(form.fields).toEqual(expected.fields)
+      }
+    }), { numRuns: 1500 })
+  })
+
+  it('write values the types rule out as JSON.stringify would', () => {
+    const odd = [5, undefined, null, ['a', 2], { a: 1 }, Number.NaN, true]
+    const now = new Date('2026-11-25T10:11:12Z')
+    const base = { bucket: 'bkt', expiration: new Date('2026-11-25T10:21:12Z'), key: { startsWith: 'a/' }, contentLength: { min: 0, max: 10 } }
+    for (const value of odd) {
+      const specs = [
+        { ...base, bucket: value },
+        { ...base, contentTypes: [value, 'x'] },
+        { ...base, contentTypes: value === undefined || value === null ? ['x'] : value },
+        { ...base, successActionStatus: value },
+        { ...base, callback: value },
+        { ...base, callbackVars: { 'x:a': value } },
+        { ...base, serverSideEncryption: { algorithm: 'KMS', keyId: value } },
+      ] as unknown as PostPolicySpec[]
+      for (const s of specs) {
+        const c = { accessKeyId: 'ak', accessKeySecret: 'sk', securityToken: value as unknown as string }
+        for (const version of ['v1', 'v4'] as const) {
+          const form = version === 'v1' ? buildPostFormV1(s, c, endpoint) : buildPostFormV4(s, c, endpoint, 'cn-hangzhou', now)
+          expect(form.policyText).toBe(referenceForm(version, s, c, now).policyText)
+        }
+      }
+    }
   })
 })
