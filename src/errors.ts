@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'ERR_RATE_LIMITED'
   | 'ERR_SCOPE_UNKNOWN'
   | 'ERR_SCOPE_FORBIDDEN'
+  | 'ERR_CLAIM_UNUSABLE'
   | 'ERR_ACCESS_DENIED'
   | 'ERR_NOT_FOUND'
   | 'ERR_CALLBACK_UNVERIFIED'
@@ -236,6 +237,14 @@ export class AccessDeniedError extends ReasonedError {
   constructor(reason: string, message = 'access denied') {
     super(reason, message)
   }
+}
+
+/**
+ * A path rule names an identity-token claim the caller lacks, or whose value is outside the user
+ * id characters; `reason` is `claim-missing` or `claim-charset`. Never an empty segment.
+ */
+export class ClaimUnusableError extends ReasonedError {
+  readonly code = 'ERR_CLAIM_UNUSABLE'
 }
 
 export class NotFoundError extends AppError {

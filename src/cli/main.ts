@@ -6,6 +6,8 @@ import {
   SessionPolicyTooLargeError,
   TemplateInvalidError,
   TemplateValueError,
+  ClaimUnusableError,
+  ScopeForbiddenError,
   type Issue,
 } from '../errors.js'
 import { readFileSync } from 'node:fs'
@@ -95,7 +97,7 @@ function report(err: unknown, io: CliIo, usage: string): number {
     io.stderr(`ossvend: ${err.message} [${err.code}]\n${err.violations.map((v) => `  ${v.code}: ${v.message}\n`).join('')}`)
     return EXIT.badInput
   }
-  if (err instanceof TemplateValueError || err instanceof SessionPolicyTooLargeError || err instanceof OperationInvalidError) {
+  if (err instanceof TemplateValueError || err instanceof SessionPolicyTooLargeError || err instanceof OperationInvalidError || err instanceof ClaimUnusableError || err instanceof ScopeForbiddenError) {
     io.stderr(`ossvend: ${err.message} [${err.code}]\n`)
     return EXIT.badInput
   }

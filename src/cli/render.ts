@@ -1,30 +1,27 @@
-import { loadConfig } from '../config/load.js'
-import { loadTemplateFile } from '../policy/load.js'
-import { renderSessionPolicy } from '../policy/render.js'
-import { parseCommandArgs, requireOption } from './args.js'
-import { EXIT, UsageError, type CliIo } from './io.js'
-import { resolve } from 'node:path'
 import { parseJsonOrThrow } from '../lib/parse-json.js'
+import { MAX_SESSION_POLICY_CHARS } from '../policy/render.js'
+import { parseCommandArgs, requireOption } from './args.js'
+import { EXIT, type CliIo } from './io.js'
+import { formatScopeReport, renderScopeForCli } from './scope-policy.js'
 
-export const RENDER_USAGE = 'ossvend render --scope NAME --user ID [--config FILE] [--json]'
+export const RENDER_USAGE = 'ossvend render --scope NAME --user ID [--claim NAME=VALUE...] [--config FILE] [--json]'
 
-/** Prints the session policy a user would get for a scope, its size, hash and probe result. */
+/**
+ * Prints the session policy a user would get for a scope (a template rendered, or path rules
+ * compiled; `--user guest.ID` as a guest), its size against STS's limit, its hash and the probe
+ * (for path rules, the proof's table: each rule, role and verb, the rules' answer and the policy's).
+ */
 export async function renderCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(argv, {
     scope: { type: 'string' },
     user: { type: 'string' },
+    claim: { type: 'string', multiple: true },
     config: { type: 'string', default: 'config.json' },
     json: { type: 'boolean', default: false },
   })
   const scope = requireOption(values.scope, 'scope')
   const user = requireOption(values.user, 'user')
-  const config = await loadConfig({ path: resolve(io.cwd, values.config), env: {} })
-  const templatePath = config.policies.scopes[scope]
-  if (templatePath === undefined) {
-    throw new UsageError(`unknown scope "${scope}"; config.json defines: ${Object.keys(config.policies.scopes).join(', ')}`)
-  }
-  const template = await loadTemplateFile(templatePath)
-  const rendered = renderSessionPolicy(template, { user, bucket: config.oss.bucket, account: config.oss.account })
+  const { rendered } = await renderScopeForCli(io, { config: values.config, scope, user, ...(values.claim ? { claims: values.claim } : {}) })
   if (values.json) {
     io.stdout(
       `${JSON.stringify({
@@ -32,7 +29,7 @@ export async function renderCommand(argv: readonly string[], io: CliIo): Promise
         user,
         prefix: rendered.prefix,
         size: rendered.size,
-        limit: 2048,
+        limit: MAX_SESSION_POLICY_CHARS,
         hash: rendered.hash,
         policy: parseJsonOrThrow(rendered.text) as unknown,
         probe: rendered.probe,
@@ -41,9 +38,6 @@ export async function renderCommand(argv: readonly string[], io: CliIo): Promise
     return EXIT.ok
   }
   io.stdout(`${JSON.stringify(parseJsonOrThrow(rendered.text), null, 2)}\n`)
-  io.stdout(
-    `scope ${scope}, user ${user}, prefix ${rendered.prefix}: ${rendered.size} of 2048 characters, sha256 ${rendered.hash}\n` +
-      `probe: ${rendered.probe.probes} requests outside the prefix denied; allowed inside: ${rendered.probe.allowedInside.join(', ') || 'nothing'}\n`,
-  )
+  io.stdout(formatScopeReport(scope, user, rendered))
   return EXIT.ok
 }

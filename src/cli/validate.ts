@@ -5,6 +5,7 @@ import { parseJsonText } from '../lib/parse-json.js'
 import { lintPolicy } from '../policy/lint.js'
 import { checkPolicy } from '../policy/parse.js'
 import { parseTemplate } from '../policy/template.js'
+import { isRuleSetDocument, parseRuleSet } from '../policy/path-rules/rule-set.js'
 import { parseCommandArgs } from './args.js'
 import { EXIT, UsageError, type CliIo } from './io.js'
 
@@ -12,13 +13,13 @@ export const VALIDATE_USAGE = 'ossvend validate FILE|DIR... [--json]'
 
 interface FileReport {
   readonly file: string
-  readonly kind: 'policy' | 'bucket-policy' | 'template' | 'referer'
+  readonly kind: 'policy' | 'bucket-policy' | 'template' | 'rules' | 'referer'
   readonly valid: boolean
   readonly errors: readonly Issue[]
   readonly warnings: readonly Issue[]
 }
 
-/** Grammar and lint for policy, bucket-policy, template and referer files: exit 0 valid, 1 invalid. */
+/** Grammar and lint for policy, bucket-policy, template, path-rules and referer files: exit 0 valid, 1 invalid. */
 export async function validateCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean', default: false } }, true)
   if (positionals.length === 0) throw new UsageError('name at least one file or directory')
@@ -57,6 +58,16 @@ async function validateFile(path: string, label: string): Promise<FileReport> {
       return { file: label, kind: 'template', valid: true, errors: [], warnings: [] }
     } catch (err) {
       if (err instanceof TemplateInvalidError) return { file: label, kind: 'template', valid: false, errors: err.issues, warnings: [] }
+      throw err
+    }
+  }
+  if (isRuleSetDocument(value)) {
+    // The grammar only: buckets, regions and the size limit depend on a config (`render` checks them).
+    try {
+      parseRuleSet(value, label)
+      return { file: label, kind: 'rules', valid: true, errors: [], warnings: [] }
+    } catch (err) {
+      if (err instanceof TemplateInvalidError) return { file: label, kind: 'rules', valid: false, errors: err.issues, warnings: [] }
       throw err
     }
   }

@@ -44,7 +44,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const referer = config.sandbox.referer ? await loadRefererFile(config.sandbox.referer) : undefined
   const callbackKey = await loadSandboxCallbackKey(dataDir)
   const objects = new ObjectStore(join(dataDir, 'oss'))
-  await objects.init([config.oss.bucket])
+  // Every configured bucket exists, so path rules naming any of them work out of the box.
+  await objects.init([...new Set([config.oss.bucket, ...Object.keys(config.oss.buckets ?? {})])])
   const sts = await startSandboxSts({
     accounts: new Map([[root.accessKeyId, { accessKeySecret: root.accessKeySecret, account: config.oss.account }]]),
     store: new StsCredentialStore(join(dataDir, 'sts-credentials.json')),

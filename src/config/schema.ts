@@ -120,6 +120,21 @@ export const CONFIG_SCHEMA = {
         region: { type: 'string', pattern: '^[a-z]{2}-[a-z0-9-]+$' },
         account: { type: 'string', pattern: '^[0-9]{1,32}$' },
         endpoint: { type: 'string', pattern: '^https?://' },
+        // Further buckets path rules may name (`rules[].bucket`), each with its region (default
+        // oss.region) and a custom domain bound to it for signed URLs and forms.
+        buckets: {
+          type: 'object',
+          maxProperties: 32,
+          propertyNames: { pattern: '^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$' },
+          additionalProperties: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              region: { type: 'string', pattern: '^[a-z]{2}-[a-z0-9-]+$' },
+              cname: { type: 'string', pattern: '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$' },
+            },
+          },
+        },
       },
     },
     sts: {

@@ -51,6 +51,14 @@ export interface IdentityProviderConfig {
   readonly allowInsecureLoopback: boolean
 }
 
+/** `oss.buckets.NAME`. */
+export interface OssBucketConfig {
+  /** Default: `oss.region`. A scope's buckets must share one region (one STS token). */
+  readonly region?: string
+  /** A custom domain bound to the bucket (`https://media.example.com`): signed URLs and forms use it. */
+  readonly cname?: string
+}
+
 /** `config.json` after validation; paths are absolute, every default is filled in; no secrets. */
 export interface Config {
   readonly source: string
@@ -85,7 +93,14 @@ export interface Config {
     /** Signed-out access (`POST /v1/guest`); off unless enabled. */
     readonly guest: { readonly enabled: boolean; readonly scope?: string; readonly ttlSec: number; readonly perIpPerMinute: number; readonly perMinute: number }
   }
-  readonly oss: { readonly bucket: string; readonly region: string; readonly account: string; readonly endpoint?: string }
+  readonly oss: {
+    readonly bucket: string
+    readonly region: string
+    readonly account: string
+    readonly endpoint?: string
+    /** Further buckets path rules may name, and per-bucket settings (the default bucket may be listed too). */
+    readonly buckets?: Readonly<Record<string, OssBucketConfig>>
+  }
   readonly sts: {
     readonly roleArn: string
     /** DurationSeconds asked of AssumeRole (3600, STS's default), at most `maxSessionDurationSec`. */

@@ -7,6 +7,7 @@ import { deriveRoleSessionName } from '../sts/session-name.js'
 import { StsCallError, type StsClient, type StsCredentials } from '../sts/types.js'
 import type { SharedCredentialLayer } from '../store/shared-credentials.js'
 import type { Scopes } from './scopes.js'
+import { claimsOf } from './caller-claims.js'
 
 /** Who is asking: the verified token's subject and the scopes it may use. */
 export interface Principal {
@@ -87,7 +88,7 @@ export function createCredentialVendor(options: CredentialVendorOptions) {
     const scope = requestedScope ?? scopes.defaultScope
     if (!scopes.names.includes(scope)) throw new ScopeUnknownError(`unknown scope; known scopes: ${scopes.names.join(', ')}`)
     if (!principal.scopes.includes(scope)) throw new ScopeForbiddenError('this user may not use the requested scope')
-    const rendered = scopes.render(scope, principal.userId)
+    const rendered = scopes.render(scope, principal.userId, claimsOf(principal))
     const sessionName = deriveRoleSessionName(principal.userId)
     return { scope, rendered, sessionName, key: `${principal.userId}\u0000${scope}\u0000${rendered.hash}` }
   }

@@ -14,6 +14,7 @@ import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { loginRoutes } from './routes/login.js'
 import { simulateRoutes } from './routes/simulate.js'
+import { areasRoutes } from './routes/areas.js'
 import { stsRoutes } from './routes/sts.js'
 import { webRoutes } from './routes/web.js'
 import { signRoutes } from './routes/sign.js'
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): express.Express {
   callbackRoutes(deps, app)
   loginRoutes(deps, app)
   simulateRoutes(deps, app)
+  areasRoutes(deps, app)
   healthRoutes(deps, app)
   webRoutes(deps, app)
   const openapi = JSON.stringify(buildOpenApiDocument())

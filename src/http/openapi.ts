@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../errors.js'
 import { PROBLEMS } from './problem.js'
+import { AREAS_OPERATIONS } from './schemas/areas.js'
 import { Problem, type OperationSpec, type ResponseSpec } from './schemas/common.js'
 import { LOGIN_OPERATIONS } from './schemas/login.js'
 import { META_OPERATIONS } from './schemas/meta.js'
@@ -12,6 +13,7 @@ import { UPLOAD_OPERATIONS } from './schemas/uploads.js'
 export const OPERATIONS: readonly OperationSpec[] = [
   ...LOGIN_OPERATIONS,
   ...STS_OPERATIONS,
+  ...AREAS_OPERATIONS,
   ...SIGN_OPERATIONS,
   ...UPLOAD_OPERATIONS,
   ...SIMULATE_OPERATIONS,

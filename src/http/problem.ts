@@ -23,6 +23,7 @@ export const PROBLEMS = {
   ERR_RATE_LIMITED: { status: 429, title: 'Too many requests', expose: true },
   ERR_SCOPE_UNKNOWN: { status: 400, title: 'Unknown scope', expose: true },
   ERR_SCOPE_FORBIDDEN: { status: 403, title: 'Scope not allowed for this user', expose: false },
+  ERR_CLAIM_UNUSABLE: { status: 403, title: 'A claim the access rules need is missing or unusable', expose: true },
   ERR_ACCESS_DENIED: { status: 403, title: 'Access denied', expose: false },
   ERR_NOT_FOUND: { status: 404, title: 'Not found', expose: false },
   ERR_CALLBACK_UNVERIFIED: { status: 400, title: 'Callback not verified', expose: false },
@@ -91,7 +92,7 @@ export function toProblem(err: unknown, instance: string, requestId: string): Pr
       instance,
       requestId,
       ...(spec.expose && issues && code === 'ERR_REQUEST_INVALID' ? { errors: issues.map((i) => ({ pointer: i.pointer, code: i.code, detail: i.message })) } : {}),
-      ...(code === 'ERR_ACCESS_DENIED' && reason ? { reason } : {}),
+      ...((code === 'ERR_ACCESS_DENIED' || code === 'ERR_CLAIM_UNUSABLE') && reason ? { reason } : {}),
     },
   }
 }

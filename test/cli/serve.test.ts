@@ -91,6 +91,7 @@ describe('ossvend serve: start-up failures are one line naming the setting', () 
       read,
       write: join(ROOT, 'policies/templates/write.json'),
       'read-write': join(ROOT, 'policies/templates/read-write.json'),
+      levels: join(ROOT, 'policies/rules/amplify-levels.json'),
     })
     const missing = await ossvend(['serve', writeTestConfig({ policies: { scopes: templates(join(dir, 'nope.json')), rolePolicies: [] } })])
     expect(missing.code).toBe(78)

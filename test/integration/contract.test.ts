@@ -33,7 +33,7 @@ beforeAll(async () => {
   idp.keys = [await makeSigningKey('k1')]
   t = await buildTestApp({ auth: {
     demoUsers: [
-      { username: 'alice', password: DEMO.alice.password, scopes: ['read', 'write', 'read-write'] },
+      { username: 'alice', password: DEMO.alice.password, scopes: ['read', 'write', 'read-write', 'levels'] },
       { username: 'rita', password: 'rita-sandbox-pw', scopes: ['read'] },
     ],
     providers: [providerSettings('idp', idp.issuer, { jwksUrl: idp.jwksUrl, caFile: writeCaFile(ca) })],
@@ -202,6 +202,16 @@ describe('every route answers as documented', () => {
     expect(notHeld.body.code).toBe('ERR_SCOPE_FORBIDDEN')
     expect(conforms(await request(t.app).post('/v1/simulate').set(bearer(alice)).send({ operation: 'Nope', key: 'alice/a' }), 'post', '/v1/simulate').status).toBe(400)
     expect(conforms(await request(t.app).post('/v1/simulate').set(bearer(alice)).send({ key: 'alice/a' }), 'post', '/v1/simulate').status).toBe(400)
+  })
+
+  it('GET /v1/areas: path rules and a template scope', async () => {
+    const levels = conforms(await request(t.app).get('/v1/areas?scope=levels').set(bearer(alice)), 'get', '/v1/areas')
+    expect(levels.status).toBe(200)
+    expect(levels.body.areas.map((a: { id: string }) => a.id)).toEqual(['public', 'protected', 'protected-mine', 'private'])
+    expect(conforms(await request(t.app).get('/v1/areas').set(bearer(alice)), 'get', '/v1/areas').body.areas[0]).toMatchObject({ id: 'home', prefix: 'alice/' })
+    expect(conforms(await request(t.app).get('/v1/areas?scope=levels').set(bearer(rita)), 'get', '/v1/areas').status).toBe(403)
+    expect(conforms(await request(t.app).get('/v1/areas?scope=nope').set(bearer(rita)), 'get', '/v1/areas').status).toBe(400)
+    expect(conforms(await request(t.app).get('/v1/areas'), 'get', '/v1/areas').status).toBe(401)
   })
 
   it('health, metrics, the document, the reference page and the upload page', async () => {

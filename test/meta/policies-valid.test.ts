@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { lintPolicy } from '../../src/policy/lint.js'
 import { parsePolicyText } from '../../src/policy/parse.js'
 import { parseTemplateText } from '../../src/policy/template.js'
+import { parseScopeText } from '../../src/grant/scopes.js'
 import { ROOT } from '../helpers/vectors.js'
 
 const dir = (d: string) => readdirSync(join(ROOT, 'policies', d)).filter((f) => f.endsWith('.json'))
@@ -25,5 +26,11 @@ describe('policies/', () => {
     for (const f of dir('role')) expect(lintPolicy(parsePolicyText(text('role', f)))).toEqual([])
     expect(dir('templates').sort()).toEqual(['read-write.json', 'read.json', 'write.json'])
     for (const f of dir('templates')) expect(() => parseTemplateText(text('templates', f), f)).not.toThrow()
+  })
+
+  it('has path rules that compile, fit and prove', () => {
+    const oss = { oss: { bucket: 'app-base-oss', region: 'cn-hangzhou', account: '1234' } }
+    expect(dir('rules')).toContain('amplify-levels.json')
+    for (const f of dir('rules')) expect(parseScopeText(text('rules', f), f, oss).kind).toBe('rules')
   })
 })

@@ -9,6 +9,9 @@ import { checkProcess } from '../../oss/process-param.js'
 import { presignUrlV1 } from '../../oss/sign-v1.js'
 import { presignUrlV4 } from '../../oss/sign-v4.js'
 import { authorizeOperation } from '../../policy/operations.js'
+import { placementOf } from '../../grant/bucket-placement.js'
+import { isRulesRendered, type ScopePolicy } from '../../grant/scopes.js'
+import { rulesAllowListing } from '../../policy/path-rules/decide.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
 import { limitPerUser } from '../user-rate-limit.js'
 import type { AppDeps } from '../deps.js'
@@ -27,20 +30,33 @@ const RESPONSE_PARAMS: Readonly<Record<string, string>> = {
 
 /**
  * POST /v1/sign/url and /v1/sign/post. The policy engine must allow the operation for this user
- * first (a denial names the engine's reason code, never the policy); then the URL or form is
- * signed with the user's own scoped STS credentials, so OSS enforces the same scope again.
+ * first, on the scope's own session policy (compiled from its path rules, or its template) with
+ * the role's policies, in the bucket asked for (a denial names the engine's reason code, never
+ * the policy); then the URL or form is signed with the user's own scoped STS credentials, so OSS
+ * enforces the same decision again. A template scope's key outside its one prefix keeps its
+ * own answer, ERR_KEY_OUTSIDE_PREFIX.
  */
 export function signRoutes(deps: AppDeps, router: Router): void {
   const { config } = deps
   const layers = (policy: Parameters<typeof authorizeOperation>[0]['session']) =>
     deps.rolePolicies.length > 0 ? { session: policy, identity: deps.rolePolicies } : { session: policy }
 
-  function requireAllowed(policy: NonNullable<Parameters<typeof authorizeOperation>[0]['session']>, operation: string, key: string): void {
-    const result = authorizeOperation(layers(policy), operation, { bucket: config.oss.bucket, key, account: config.oss.account })
+  function requireAllowed(rendered: ScopePolicy, bucket: string, operation: string, key: string, pointer: string): void {
+    const result = authorizeOperation(layers([rendered.policy]), operation, { bucket, key, account: config.oss.account })
     if (result.decision !== 'Allow') {
+      if (!isRulesRendered(rendered) && !key.startsWith(rendered.prefix)) throw new KeyOutsidePrefixError(pointer, rendered.prefix)
       const failed = result.checks.find((c) => c.result.decision !== 'Allow')
       throw new AccessDeniedError(failed?.result.reason ?? 'no-allow', `${operation} is not allowed for this key`)
     }
+  }
+
+  /** The bucket a request names: the configured one, or one of `oss.buckets`. */
+  function bucketOf(requested: string | undefined): string {
+    const bucket = requested ?? config.oss.bucket
+    if (bucket !== config.oss.bucket && !(config.oss.buckets && Object.hasOwn(config.oss.buckets, bucket))) {
+      throw new RequestInvalidError([{ pointer: '/bucket', code: 'sign.bucket-unknown', message: 'not a bucket this server serves' }])
+    }
+    return bucket
   }
 
   router.post('/v1/sign/url', requireAuth(deps.verifyToken), limitPerUser(deps.userLimiter), validateBody(SignUrlBody), async (req, res) => {
@@ -50,11 +66,11 @@ export function signRoutes(deps: AppDeps, router: Router): void {
     if (body.method !== 'GET' && (body.response || body.process)) issues.push({ pointer: '/response', code: 'sign.get-only', message: 'response overrides and process apply to GET only' })
     if (issues.length > 0) throw new RequestInvalidError(issues)
 
+    const bucket = bucketOf(body.bucket)
     const principal = principalOf(res)
     const vended = await deps.vendor.vend(principal, body.scope)
-    // Keys are full OSS keys in every route; one under another prefix is refused, never rewritten.
-    if (!body.key.startsWith(vended.rendered.prefix)) throw new KeyOutsidePrefixError('/key', vended.rendered.prefix)
-    requireAllowed([vended.rendered.policy], OPERATION_FOR_METHOD[body.method], body.key)
+    // Keys are full OSS keys in every route; one the policy denies is refused, never rewritten.
+    requireAllowed(vended.rendered, bucket, OPERATION_FOR_METHOD[body.method], body.key, '/key')
     if (body.process !== undefined) {
       const check = checkProcess(body.process, config.sign.processOperations, vended.rendered.prefix)
       if (!check.ok) throw new RequestInvalidError([{ pointer: '/process', code: 'sign.process', message: check.reason }])
@@ -79,9 +95,10 @@ export function signRoutes(deps: AppDeps, router: Router): void {
     if (body.process) query['x-oss-process'] = body.process
     const credentials = { accessKeyId: vended.credentials.accessKeyId, accessKeySecret: vended.credentials.accessKeySecret, securityToken: vended.credentials.securityToken }
     const version = body.version ?? config.sign.signatureVersion
-    const common = { credentials, endpoint: deps.ossSigningEndpoint, bucket: config.oss.bucket, key: body.key, method: body.method, headers, query }
+    const placement = placementOf(deps, bucket)
+    const common = { credentials, endpoint: placement.signing, bucket, key: body.key, method: body.method, headers, query }
     const signed = version === 'v4'
-      ? presignUrlV4({ ...common, region: config.oss.region, now, expiresInSec: expiresIn })
+      ? presignUrlV4({ ...common, region: placement.region, now, expiresInSec: expiresIn })
       : presignUrlV1({ ...common, expires: Math.floor(now.getTime() / 1000) + expiresIn })
     deps.metrics.signatures.inc({ kind: 'url', version })
     res.setHeader('Cache-Control', 'no-store')
@@ -90,14 +107,17 @@ export function signRoutes(deps: AppDeps, router: Router): void {
 
   router.post('/v1/sign/post', requireAuth(deps.verifyToken), limitPerUser(deps.userLimiter), validateBody(SignPostBody), async (req, res) => {
     const body = req.body as SignPostBody
+    const bucket = bucketOf(body.bucket)
     const principal = principalOf(res)
     const vended = await deps.vendor.vend(principal, body.scope)
     const prefix = vended.rendered.prefix
     const issues: Issue[] = []
     if (body.dir !== undefined && body.key !== undefined) issues.push({ pointer: '/key', code: 'sign.dir-or-key', message: 'give "dir" or "key", not both' })
     // Keys are full OSS keys, as in /v1/sign/url; one under another prefix is refused, never rewritten.
-    if (body.key !== undefined && !body.key.startsWith(prefix)) throw new KeyOutsidePrefixError('/key', prefix)
-    if (body.dir !== undefined && !body.dir.startsWith(prefix)) throw new KeyOutsidePrefixError('/dir', prefix)
+    if (!isRulesRendered(vended.rendered)) {
+      if (body.key !== undefined && !body.key.startsWith(prefix)) throw new KeyOutsidePrefixError('/key', prefix)
+      if (body.dir !== undefined && !body.dir.startsWith(prefix)) throw new KeyOutsidePrefixError('/dir', prefix)
+    }
     const keyPrefix = body.dir ?? prefix
     if (keyPrefix !== '' && !keyPrefix.endsWith('/')) issues.push({ pointer: '/dir', code: 'key.dir', message: 'dir must end with "/"' })
     const fullKey = body.key
@@ -112,7 +132,12 @@ export function signRoutes(deps: AppDeps, router: Router): void {
       if (outside.length > 0) issues.push({ pointer: '/contentTypes', code: 'sign.content-type', message: `not allowed: ${outside.join(', ')}` })
     }
     if (issues.length > 0) throw new RequestInvalidError(issues)
-    requireAllowed([vended.rendered.policy], 'PostObject', fullKey ?? `${keyPrefix}probe`)
+    requireAllowed(vended.rendered, bucket, 'PostObject', fullKey ?? `${keyPrefix}probe`, fullKey !== undefined ? '/key' : '/dir')
+    // A form for a directory lets the browser pick any key under it: under path rules the whole
+    // directory must be writable, not just one sample key in it.
+    if (fullKey === undefined && isRulesRendered(vended.rendered) && !rulesAllowListing(vended.rendered.grants, 'write', bucket, keyPrefix)) {
+      throw new AccessDeniedError('dir-not-writable', 'PostObject is not allowed for every key under this dir')
+    }
 
     const now = deps.clock()
     const remainingMs = vended.credentials.expiresAt - now.getTime()
@@ -125,7 +150,7 @@ export function signRoutes(deps: AppDeps, router: Router): void {
         })
       : undefined
     const spec: PostPolicySpec = {
-      bucket: config.oss.bucket,
+      bucket,
       expiration,
       key: fullKey !== undefined ? { equals: fullKey } : { startsWith: keyPrefix },
       contentLength: { min: 1, max: maxSize },
@@ -137,9 +162,10 @@ export function signRoutes(deps: AppDeps, router: Router): void {
     }
     const credentials = { accessKeyId: vended.credentials.accessKeyId, accessKeySecret: vended.credentials.accessKeySecret, securityToken: vended.credentials.securityToken }
     const version = body.format === 'sample' ? 'v1' : (body.version ?? config.sign.signatureVersion)
+    const placement = placementOf(deps, bucket)
     const form = version === 'v4'
-      ? buildPostFormV4(spec, credentials, deps.ossSigningEndpoint, config.oss.region, now)
-      : buildPostFormV1(spec, credentials, deps.ossSigningEndpoint)
+      ? buildPostFormV4(spec, credentials, placement.signing, placement.region, now)
+      : buildPostFormV1(spec, credentials, placement.signing)
     const expire = Math.floor(expiration.getTime() / 1000)
     deps.metrics.signatures.inc({ kind: 'post', version })
     res.setHeader('Cache-Control', 'no-store')

@@ -75,6 +75,6 @@ export const AUTH_ERRORS: readonly ErrorCode[] = ['ERR_AUTH_REQUIRED', 'ERR_AUTH
 /** Every JSON body route may answer these. */
 export const BODY_ERRORS: readonly ErrorCode[] = ['ERR_REQUEST_INVALID', 'ERR_REQUEST_MALFORMED', 'ERR_PAYLOAD_TOO_LARGE', 'ERR_UNSUPPORTED_MEDIA_TYPE']
 /** Vending credentials (directly or to sign with them) may answer these. */
-export const VEND_ERRORS: readonly ErrorCode[] = ['ERR_SCOPE_UNKNOWN', 'ERR_SCOPE_FORBIDDEN', 'ERR_TEMPLATE_VALUE', 'ERR_STS_UPSTREAM', 'ERR_STS_UNAVAILABLE', 'ERR_INTERNAL']
+export const VEND_ERRORS: readonly ErrorCode[] = ['ERR_SCOPE_UNKNOWN', 'ERR_SCOPE_FORBIDDEN', 'ERR_TEMPLATE_VALUE', 'ERR_CLAIM_UNUSABLE', 'ERR_STS_UPSTREAM', 'ERR_STS_UNAVAILABLE', 'ERR_INTERNAL']
 
 export const json = (schema: TSchema, example?: unknown): Readonly<Record<string, MediaSpec>> => ({ 'application/json': example === undefined ? { schema } : { schema, example } })

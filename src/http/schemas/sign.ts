@@ -3,6 +3,7 @@ import { MAX_V4_EXPIRES_SEC } from '../../oss/sign-v4.js'
 import { AUTH_ERRORS, BODY_ERRORS, ObjectKey, ScopeName, VEND_ERRORS, json, type OperationSpec } from './common.js'
 
 const SignatureVersion = Type.Union([Type.Literal('v4'), Type.Literal('v1')], { description: 'OSS signature version; the server\'s default (V4) when absent' })
+const BucketName = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$', description: 'The bucket: the server\'s configured one when absent, or one of its oss.buckets (path rules may name several)' })
 const HeaderText = Type.String({ minLength: 1, maxLength: 256, pattern: '^[ -~]+$' })
 
 export const SignUrlBody = Type.Object(
@@ -27,6 +28,7 @@ export const SignUrlBody = Type.Object(
     ),
     process: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'x-oss-process (GET only); operations limited by the server\'s sign.processOperations' })),
     scope: Type.Optional(ScopeName),
+    bucket: Type.Optional(BucketName),
     version: Type.Optional(SignatureVersion),
   },
   { additionalProperties: false },
@@ -49,6 +51,7 @@ export const SignPostBody = Type.Object(
     maxSize: Type.Optional(Type.Integer({ minimum: 1, description: 'Bytes; at most the server\'s sign.maxUploadBytes' })),
     contentTypes: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z]+/[a-z0-9.+-]+$' }), { minItems: 1, maxItems: 32 })),
     scope: Type.Optional(ScopeName),
+    bucket: Type.Optional(BucketName),
     version: Type.Optional(SignatureVersion),
     format: Type.Optional(Type.Union([Type.Literal('fields'), Type.Literal('sample')], { description: '"sample": the flat shape of Alibaba\'s web upload samples (V1)' })),
   },

@@ -6,6 +6,7 @@ const Key = Type.String({ maxLength: 1023 })
 export const SimulateBody = Type.Object(
   {
     scope: Type.Optional(ScopeName),
+    bucket: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$', description: 'The configured bucket when absent' })),
     operation: Type.String({ minLength: 1, maxLength: 64, examples: ['GetObject'] }),
     key: Type.Optional(Key),
     keys: Type.Optional(Type.Array(Key, { maxItems: 1000 })),
