@@ -2,6 +2,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { Router } from 'express'
+import { placementOf } from '../../grant/bucket-placement.js'
+import type { OssEndpoint } from '../../oss/endpoint.js'
 import type { AppDeps } from '../deps.js'
 import { serveAssets, servePage, type StaticAsset } from '../page-routes.js'
 
@@ -39,6 +41,12 @@ function firstExisting(candidates: readonly (URL | string)[]): string {
   return paths.find((p): p is string => p !== undefined && existsSync(p)) ?? (paths.find((p) => p !== undefined) as string)
 }
 
+/** A CSP source for an OSS endpoint: its origin, or any bucket under it when buckets are virtual hosts. */
+function sourceOf(endpoint: OssEndpoint): string {
+  const url = new URL(endpoint.url)
+  return endpoint.style === 'virtual' ? `${url.protocol}//*.${url.host}` : url.origin
+}
+
 const escapeAttribute = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 /**
@@ -48,8 +56,10 @@ const escapeAttribute = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c
  */
 export function webRoutes(deps: AppDeps, router: Router): void {
   const template = readFileSync(new URL('index.html', ASSET_DIR), 'utf8')
-  const ossOrigin = new URL(deps.ossSigningEndpoint.url)
-  const ossSources = deps.ossSigningEndpoint.style === 'path' ? ossOrigin.origin : `${ossOrigin.protocol}//*.${ossOrigin.host}`
+  // Every bucket the page may reach: the configured one and those of oss.buckets (a custom
+  // domain, or another region's endpoint).
+  const buckets = [deps.config.oss.bucket, ...Object.keys(deps.config.oss.buckets ?? {})]
+  const ossSources = [...new Set(buckets.map((bucket) => sourceOf(placementOf(deps, bucket).signing)))].join(' ')
   const csp = [
     "default-src 'none'",
     // WebAssembly (not eval) for the CRC-64 check of uploads (crc64-wasm.js; plain JS without it).

@@ -12,35 +12,17 @@ function wantedScope() {
   return session.guest ? (config.guestScope ?? config.scope) : config.scope
 }
 
-/**
- * Loads the areas. A user who does not hold the page's scope (403) gets their default scope's;
- * a server without /v1/areas (404) gives one area at the /v1/sts placement, whose verbs are not
- * known and are taken as all four (OSS still decides).
- */
+/** Loads the areas; a user who does not hold the page's scope (403) gets their default scope's. */
 export async function loadAreas() {
   clients.clear()
-  let scope = wantedScope()
   let answer
   try {
-    answer = await api.areas(scope)
+    answer = await api.areas(wantedScope())
   } catch (err) {
-    if (err.status === 403 && scope !== undefined) {
-      scope = undefined
-      answer = await api.areas(undefined).catch((again) => (again.status === 404 ? undefined : Promise.reject(again)))
-    } else if (err.status !== 404) {
-      throw err
-    }
+    if (err.status !== 403 || wantedScope() === undefined) throw err
+    answer = await api.areas(undefined)
   }
-  if (!answer) {
-    const sts = await api.sts(scope)
-    const p = sts.Placement
-    answer = {
-      scope: p.Scope,
-      region: p.Region,
-      areas: [{ id: 'home', label: 'My files', bucket: p.Bucket, endpoint: p.Endpoint, cname: false, prefix: p.Prefix, verbs: ['read', 'list', 'write', 'delete'] }],
-    }
-  }
-  current = { scope: answer.scope ?? scope, region: answer.region, areas: answer.areas }
+  current = { scope: answer.scope, region: answer.region, areas: answer.areas }
   return current
 }
 
@@ -61,7 +43,7 @@ function createClient(area, sts) {
     refreshSTSToken: () => api.sts(current.scope),
     endpoint: area.endpoint,
     bucket: area.bucket,
-    region: `oss-${current.region ?? sts.Placement.Region}`,
+    region: `oss-${current.region}`,
     cname: Boolean(area.cname),
     secure: area.endpoint.startsWith('https'),
     retryMax: 3,
