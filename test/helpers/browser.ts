@@ -24,7 +24,7 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** A test config (see writeTestConfig) changed in place by `edit`; its path. */
-export function testConfigWith(edit: (config: { sign: Record<string, unknown>; policies: Record<string, unknown>; auth: Record<string, unknown> }) => void): string {
+export function testConfigWith(edit: (config: { sign: Record<string, unknown>; policies: Record<string, unknown>; auth: Record<string, unknown>; oss: Record<string, unknown> }) => void): string {
   const path = writeTestConfig()
   const config = JSON.parse(readFileSync(path, 'utf8')) as Parameters<typeof edit>[0]
   edit(config)

@@ -111,7 +111,23 @@ function createJob(area, key, file, path) {
     updateTotal()
   }
 
+  // The server's answer through the upload callback when there is one; otherwise what OSS itself
+  // says in the response headers (CORS exposes the CRC-64 and the ETag).
+  function confirmed(text) {
+    try {
+      const answer = JSON.parse(text)
+      return answer?.Status === 'OK' ? answer : undefined
+    } catch {
+      return undefined
+    }
+  }
+  function fromHeaders(header) {
+    const crc = header('x-oss-hash-crc64ecma')
+    return crc ? { key, size: file.size, etag: (header('etag') ?? '').replace(/"/g, ''), crc64: crc } : undefined
+  }
+
   async function verify(answer) {
+    if (!answer) return setState('done', `Uploaded ${key}.`, 'ok')
     const local = crc64(new Uint8Array(await file.arrayBuffer())).toString()
     const same = local === answer.crc64
     setState('done', `Uploaded ${answer.key}: ${formatSize(answer.size)} (${answer.size} bytes), ETag ${answer.etag}, CRC-64 ${answer.crc64} ${same ? '(matches this file)' : `(does NOT match this file: ${local})`}`, same ? 'ok' : 'error')
@@ -149,7 +165,7 @@ function createJob(area, key, file, path) {
       xhr.onload = async () => {
         if (xhr.status === 200) {
           progress(file.size)
-          await verify(JSON.parse(xhr.responseText))
+          await verify(confirmed(xhr.responseText) ?? fromHeaders((name) => xhr.getResponseHeader(name)))
         } else {
           setState('failed', explainUploadError(xhr.status, xhr.responseText), 'error')
         }
@@ -187,8 +203,7 @@ function createJob(area, key, file, path) {
       })
       localStorage.removeItem(resumeKey)
       progress(file.size)
-      if (result.data?.Status === 'OK') await verify(result.data)
-      else setState('done', `Uploaded ${key}.`, 'ok')
+      await verify(result.data?.Status === 'OK' ? result.data : fromHeaders((name) => result.res?.headers?.[name]))
     } catch (err) {
       if (err.name === 'cancel') {
         if (cancelWanted) await abort()
