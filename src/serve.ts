@@ -150,6 +150,7 @@ function wire(parts: Parts): AppDeps {
     scopes: parts.scopes,
     shared: state.sharedCredentials,
     now: parts.now,
+    stsCallsPerSecond: config.sts.maxCallsPerSecond ?? (sandbox ? config.sandbox.stsRateLimitPerSecond : 100),
     onForbidden: (stsCode) => (health.stsForbidden = stsCode),
   })
   const ossEndpoint = config.oss.endpoint ?? `https://oss-${config.oss.region}.aliyuncs.com`

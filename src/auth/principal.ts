@@ -10,6 +10,8 @@ export interface AuthenticatedPrincipal extends Principal {
    * revokes (the provider's own `jti` is not trusted to be unique across providers).
    */
   readonly tokenId?: string
+  /** An identity provider's verified token claims, when the principal came straight from one. */
+  readonly claims?: Readonly<Record<string, unknown>>
   /** The refresh token family the access token was issued in. */
   readonly sid?: string
   /** Expiry, seconds since the epoch. */

@@ -119,6 +119,8 @@ export async function createProvider(config: IdentityProviderConfig, options: Pr
         reverifyAtMs: options.clock().getTime() + Math.min(config.jwksMaxAgeSec, 60) * 1000,
         // What signing out with this token revokes (its hash: the text is the token).
         tokenId: `tok:${createHash('sha256').update(token).digest('base64url')}`,
+        // For path rules naming {claims.NAME} (grant/caller-claims.ts); verified data, read by name only.
+        claims: payload,
       }
     },
     async check() {

@@ -4,6 +4,7 @@ import type { Scopes } from '../grant/scopes.js'
 import { createCredentialVendor, type CredentialVendor } from '../grant/vend.js'
 import type { Metrics } from '../http/metrics.js'
 import type { SharedCredentialLayer } from '../store/shared-credentials.js'
+import { createCallPacer } from '../sts/call-pacer.js'
 import { createCircuitBreaker, type CircuitBreaker } from '../sts/circuit-breaker.js'
 import { createCredentialCache, type CredentialCache } from '../sts/credential-cache.js'
 import { defaultSleep } from '../sts/retry.js'
@@ -18,6 +19,8 @@ export interface VendingOptions {
   readonly scopes: Scopes
   readonly shared: SharedCredentialLayer | undefined
   readonly now: () => number
+  /** AssumeRole calls per second, spread evenly (STS's quota). */
+  readonly stsCallsPerSecond: number
   /** STS refused ossvend's own credentials (for /readyz). */
   readonly onForbidden: (stsCode: string) => void
 }
@@ -28,7 +31,7 @@ export interface Vending {
   readonly cache: CredentialCache
 }
 
-/** The credential vendor: cache, single-flight, retries within a deadline, circuit breaker. */
+/** The credential vendor: cache, single-flight, calls paced at STS's rate, retries within a deadline, circuit breaker. */
 export function createVending(options: VendingOptions): Vending {
   const { config, logger, metrics, now } = options
   const breaker = createCircuitBreaker({
@@ -54,6 +57,7 @@ export function createVending(options: VendingOptions): Vending {
       now,
       random: Math.random,
       sleep: defaultSleep,
+      pacer: createCallPacer({ callsPerSecond: options.stsCallsPerSecond }),
     },
     ...(options.shared ? { shared: options.shared } : {}),
     observer: {

@@ -197,6 +197,7 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
       attemptTimeoutMs,
       deadlineMs,
       maxAttempts: sts.maxAttempts ?? 3,
+      ...(sts.maxCallsPerSecond !== undefined ? { maxCallsPerSecond: sts.maxCallsPerSecond } : {}),
       mobileErrorsAsOk: sts.mobileErrorsAsOk ?? false,
       cacheMaxEntries: sts.cacheMaxEntries ?? 100000,
       acceptSessionTokenInUrl: sts.acceptSessionTokenInUrl ?? false,

@@ -150,6 +150,7 @@ export const CONFIG_SCHEMA = {
         attemptTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
         deadlineMs: { type: 'integer', minimum: 100, maximum: 120000 },
         maxAttempts: { type: 'integer', minimum: 1, maximum: 10 },
+        maxCallsPerSecond: { type: 'integer', minimum: 1, maximum: 100000 },
         mobileErrorsAsOk: { type: 'boolean' },
         cacheMaxEntries: { type: 'integer', minimum: 1, maximum: 10000000 },
         acceptSessionTokenInUrl: { type: 'boolean' },

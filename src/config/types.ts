@@ -115,6 +115,11 @@ export interface Config {
     readonly attemptTimeoutMs: number
     readonly deadlineMs: number
     readonly maxAttempts: number
+    /**
+     * AssumeRole calls per second this instance spreads its calls at (STS's quota: 100 per
+     * account); unset: `sandbox.stsRateLimitPerSecond` in sandbox mode, else 100.
+     */
+    readonly maxCallsPerSecond?: number
     readonly mobileErrorsAsOk: boolean
     readonly cacheMaxEntries: number
     /**

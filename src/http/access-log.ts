@@ -72,16 +72,16 @@ export function accessLog(logger: Logger): RequestHandler {
   }
   return function accessLogMiddleware(req, res, next) {
     const started = Date.now()
-    // The first of finish (sent), close (sent or aborted) and error writes the line.
+    let written = false
+    // The first of close (sent or aborted, right after finish) and error writes the line; the
+    // error listener also keeps a response error from becoming an uncaught exception.
     const done = () => {
-      res.removeListener('close', done)
-      res.removeListener('finish', done)
-      res.removeListener('error', done)
+      if (written) return
+      written = true
       const level = res.statusCode >= 500 ? 'error' : 'info'
       if (logger.isLevelEnabled(level)) logger[level](line(req, res, Date.now() - started), 'request')
     }
     res.on('close', done)
-    res.on('finish', done)
     res.on('error', done)
     next()
   }

@@ -9,6 +9,7 @@ import { apiHeaders } from './security-headers.js'
 import type { AppDeps } from './deps.js'
 import { buildOpenApiDocument } from './openapi.js'
 import { toProblem } from './problem.js'
+import { parseQueryOnce } from './query-once.js'
 import { requestIds } from './request-id.js'
 import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
@@ -27,6 +28,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Credentials are no-store; an ETag would only cost a SHA-1 of every body.
   app.set('etag', false)
   app.set('trust proxy', deps.config.server.trustProxy)
+  parseQueryOnce(app)
   app.use(requestContext(deps))
   app.use(accessLog(deps.logger))
   app.use(apiHeaders())
@@ -74,7 +76,7 @@ function requestContext(deps: AppDeps): RequestHandler {
   const count = (route: string, method: string, status: string) => {
     const key = `${route} ${method} ${status}`
     let child = counters.get(key)
-    if (!child) counters.set(key, (child = deps.metrics.httpRequests.labels({ route, method, status })))
+    if (!child) counters.set(key, (child = deps.metrics.httpRequestsChild({ route, method, status })))
     child.inc()
   }
   const observe = (route: string, seconds: number) => {
@@ -85,6 +87,8 @@ function requestContext(deps: AppDeps): RequestHandler {
   const nextId = requestIds()
   // Only the methods the API answers become labels; anything else is counted as OTHER.
   const methods = new Set(['GET', 'HEAD', 'POST', 'OPTIONS'])
+  // A proxy for whichever tracer provider is registered, now or later: one for every request.
+  const serverTracer = tracer()
   return function requestContextMiddleware(req, res, next) {
     const started = process.hrtime.bigint()
     const requestId = nextId(req.headers)
@@ -93,8 +97,9 @@ function requestContext(deps: AppDeps): RequestHandler {
     res.setHeader('X-Request-Id', requestId)
     if (deps.health.draining) res.setHeader('Connection', 'close')
     const parent = propagation.extract(context.active(), req.headers)
-    const span = tracer().startSpan(req.method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'ossvend.request_id': requestId } }, parent)
-    res.once('close', () => {
+    const span = serverTracer.startSpan(req.method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'ossvend.request_id': requestId } }, parent)
+    // A response closes once.
+    res.on('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
       const route = routeOf(req)
       const method = methods.has(req.method) ? req.method : 'OTHER'

@@ -1,9 +1,43 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
+/** One label set of a counter, counted by `inc()`. */
+export interface CounterChild {
+  inc(): void
+}
+
+/**
+ * Children of a counter counted in plain numbers and added to the counter when the registry is
+ * read (prom-client calls `collect` first): prom-client checks and hashes the label set on every
+ * `inc`, which the counters counted on every request pay for nothing between two scrapes. Read
+ * through the registry (or the counter's `get`), the values are exact; a series appears once its
+ * count is above zero, as it did with `inc`.
+ */
+function deferredChildren<L extends string>() {
+  const entries: { readonly labels: Partial<Record<L, string>>; n: number }[] = []
+  return {
+    /** Call once per label set and keep the child: each call adds an entry. */
+    child(labels: Partial<Record<L, string>>): CounterChild {
+      const entry = { labels, n: 0 }
+      entries.push(entry)
+      return { inc: () => void entry.n++ }
+    },
+    flush(counter: Counter<L>): void {
+      for (const entry of entries) {
+        if (entry.n === 0) continue
+        counter.inc(entry.labels, entry.n)
+        entry.n = 0
+      }
+    },
+  }
+}
+
 /** Prometheus metrics, on a registry of their own (so several apps can live in one process). */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry()
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry })
+  const httpRequestCounts = deferredChildren<'route' | 'method' | 'status'>()
+  const credentialCacheCounts = deferredChildren<'result'>()
+  const credentialsVendedCounts = deferredChildren<'scope' | 'cache'>()
   return {
     registry,
     httpRequests: new Counter({
@@ -11,7 +45,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'HTTP requests by route template (or unmatched), method and status',
       labelNames: ['route', 'method', 'status'] as const,
       registers: [registry],
+      collect() {
+        httpRequestCounts.flush(this)
+      },
     }),
+    /** A deferred child of httpRequests, for the per-request count. */
+    httpRequestsChild: httpRequestCounts.child,
     httpDuration: new Histogram({
       name: 'ossvend_http_request_duration_seconds',
       help: 'HTTP request duration by route template (or unmatched)',
@@ -36,7 +75,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Credential cache lookups by result (hit, miss, refresh)',
       labelNames: ['result'] as const,
       registers: [registry],
+      collect() {
+        credentialCacheCounts.flush(this)
+      },
     }),
+    credentialCacheChild: credentialCacheCounts.child,
     stsCircuit: new Gauge({
       name: 'ossvend_sts_circuit_open',
       help: '1 while the STS circuit breaker is open or half-open',
@@ -64,7 +107,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Credentials answered by GET /v1/sts, by scope and cache outcome (hit, miss, refresh)',
       labelNames: ['scope', 'cache'] as const,
       registers: [registry],
+      collect() {
+        credentialsVendedCounts.flush(this)
+      },
     }),
+    credentialsVendedChild: credentialsVendedCounts.child,
     logins: new Counter({
       name: 'ossvend_logins_total',
       help: 'Login attempts by result (ok, failed, throttled)',

@@ -16,9 +16,19 @@ export function apiHeaders(): RequestHandler {
     res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'")
     res.setHeader('X-Content-Type-Options', 'nosniff')
     res.setHeader('Referrer-Policy', 'no-referrer')
-    if (req.secure) res.setHeader('Strict-Transport-Security', HSTS)
+    if (isSecure(req)) res.setHeader('Strict-Transport-Security', HSTS)
     next()
   }
+}
+
+/**
+ * express's `req.secure`, without its trust-proxy evaluation when there is no X-Forwarded-Proto:
+ * express then answers the socket's own protocol whether or not the proxy is trusted.
+ */
+function isSecure(req: IncomingMessage & { readonly secure: boolean }): boolean {
+  const forwarded = req.headers['x-forwarded-proto']
+  if (forwarded === undefined || forwarded === '') return Boolean((req.socket as { encrypted?: unknown }).encrypted)
+  return req.secure
 }
 
 /**

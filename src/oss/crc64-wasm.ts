@@ -118,22 +118,28 @@ interface WasmApi {
   readonly Instance: new (module: object) => { readonly exports: Record<string, unknown> }
 }
 
-/**
- * `(data, previous) => crc` continuing a CRC-64 with reflected polynomial `poly` (same contract as
- * `crc64`), or undefined where WebAssembly is not available (node --jitless).
- */
-export function loadWasmCrc64(poly: bigint): ((data: Uint8Array, previous: bigint) => bigint) | undefined {
+/** The compiled module and the tables its memory must start with: what a worker thread needs. */
+export interface WasmCrc64Parts {
+  /** A `WebAssembly.Module` (can be posted to a worker thread). */
+  readonly module: object
+  /** The 16 tables of 256 entries, to be copied to the start of each instance's memory. */
+  readonly tables: BigUint64Array
+  /** Where data is copied to in memory, and how much of it one call takes. */
+  readonly dataAt: number
+  readonly window: number
+}
+
+/** The module and tables for reflected polynomial `poly`, or undefined without WebAssembly. */
+export function compileWasmCrc64(poly: bigint): WasmCrc64Parts | undefined {
   const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
   if (wasm === undefined) return undefined
-  let instance: InstanceType<WasmApi['Instance']>
+  let module: object
   try {
-    instance = new wasm.Instance(new wasm.Module(moduleBytes()))
+    module = new wasm.Module(moduleBytes())
   } catch {
     return undefined
   }
-  const memory = instance.exports['memory'] as { readonly buffer: ArrayBuffer }
-  const update = instance.exports['update'] as (pointer: number, length: number, crc: bigint) => bigint
-  const tables = new BigUint64Array(memory.buffer, 0, TABLES * 256)
+  const tables = new BigUint64Array(TABLES * 256)
   for (let n = 0; n < 256; n++) {
     let crc = BigInt(n)
     for (let k = 0; k < 8; k++) crc = crc & 1n ? (crc >> 1n) ^ poly : crc >> 1n
@@ -145,6 +151,26 @@ export function loadWasmCrc64(poly: bigint): ((data: Uint8Array, previous: bigin
       tables[t * 256 + n] = (previous >> 8n) ^ (tables[Number(previous & 0xffn)] as bigint)
     }
   }
+  return { module, tables, dataAt: DATA_AT, window: WINDOW }
+}
+
+/**
+ * `(data, previous) => crc` continuing a CRC-64 with reflected polynomial `poly` (same contract as
+ * `crc64`), or undefined where WebAssembly is not available (node --jitless).
+ */
+export function loadWasmCrc64(poly: bigint): ((data: Uint8Array, previous: bigint) => bigint) | undefined {
+  const parts = compileWasmCrc64(poly)
+  if (parts === undefined) return undefined
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly as WasmApi
+  let instance: InstanceType<WasmApi['Instance']>
+  try {
+    instance = new wasm.Instance(parts.module)
+  } catch {
+    return undefined
+  }
+  const memory = instance.exports['memory'] as { readonly buffer: ArrayBuffer }
+  const update = instance.exports['update'] as (pointer: number, length: number, crc: bigint) => bigint
+  new BigUint64Array(memory.buffer, 0, TABLES * 256).set(parts.tables)
   const bytes = new Uint8Array(memory.buffer)
   return (data, previous) => {
     let crc = previous

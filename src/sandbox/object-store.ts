@@ -4,8 +4,9 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { crc64, crc64Combine } from '../oss/crc64.js'
+import { crc64Combine } from '../oss/crc64.js'
 import { parseJsonOrThrow } from '../lib/parse-json.js'
+import { DigestPool, type Digests } from './body-digest.js'
 
 export type ObjectAcl = 'default' | 'private' | 'public-read' | 'public-read-write'
 
@@ -106,6 +107,9 @@ async function writeAll(fd: number, chunks: Buffer[], total: number): Promise<vo
   }
 }
 
+/** One pool of hashing threads for every store in the process. */
+const sharedDigestPool = new DigestPool()
+
 const fileNameFor = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex')
 
 /**
@@ -120,9 +124,11 @@ export class ObjectStore {
   readonly #buckets = new Map<string, Map<string, ObjectMeta>>()
   readonly #uploads = new Map<string, MultipartUpload>()
   readonly #appending = new Map<string, Promise<unknown>>()
+  readonly #digests: DigestPool
 
-  constructor(root: string) {
+  constructor(root: string, digests: DigestPool = sharedDigestPool) {
     this.#root = root
+    this.#digests = digests
   }
 
   /** Creates the buckets' folders, loads their objects, and clears interrupted writes. */
@@ -183,15 +189,16 @@ export class ObjectStore {
 
   /**
    * Writes a body to a temporary file (not visible as an object), measuring it on the way: each
-   * chunk goes once through MD5 and CRC-64 as it arrives, and the chunks reach the file as they
-   * are, gathered into one vectored write per WRITE_BATCH_BYTES (one thread-pool round trip for a
-   * 1 MiB object instead of one per socket read).
+   * chunk goes once through MD5 and CRC-64 as it arrives (on a worker thread for all but small
+   * bodies, see body-digest.ts), and the chunks reach the file as they are, gathered into one
+   * vectored write per WRITE_BATCH_BYTES (one thread-pool round trip for a 1 MiB object instead
+   * of one per socket read).
    */
   async stage(body: Readable, maxBytes = Infinity): Promise<StagedBody> {
     const path = join(this.#root, 'tmp', randomBytes(12).toString('hex'))
-    const md5 = createHash('md5')
-    let crc = 0n
+    const digest = this.#digests.start()
     let size = 0
+    let digests: Digests
     // Opening, closing and renaming are done synchronously here and in #publish: each takes
     // microseconds, while a thread-pool round trip for each (eight per object) cost more in
     // latency than writing the object; the data itself is written off the event loop.
@@ -203,8 +210,7 @@ export class ObjectStore {
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
         size += bytes.length
         if (size > maxBytes) throw new StoreError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.')
-        md5.update(bytes)
-        crc = crc64(bytes, crc)
+        digest.update(bytes)
         batch.push(bytes)
         batchBytes += bytes.length
         if (batchBytes >= WRITE_BATCH_BYTES) {
@@ -214,13 +220,15 @@ export class ObjectStore {
         }
       }
       if (batchBytes > 0) await writeAll(fd, batch, batchBytes)
+      digests = await digest.finish()
     } catch (err) {
+      digest.abort()
       closeSync(fd)
       await rm(path, { force: true })
       throw err
     }
     closeSync(fd)
-    return { path, size, md5: md5.digest(), crc64: crc }
+    return { path, size, md5: digests.md5, crc64: digests.crc64 }
   }
 
   async discard(staged: StagedBody): Promise<void> {

@@ -112,7 +112,8 @@ export function createSharedCredentialLayer(options: SharedCredentialOptions) {
         }
         if (locked) return 'locked'
       } catch (err) {
-        if (locked) await release(lock, token)
+        // The lock may have been taken even when its answer was lost: give it back (ours only).
+        await release(lock, token)
         // A command that failed while the connection stays up (a timeout on a busy process) is
         // tried again within the wait; with Redis gone the caller fetches by itself.
         if (!redis.isUp() || now() >= giveUpAt) throw err

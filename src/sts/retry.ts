@@ -1,3 +1,4 @@
+import type { CallPacer } from './call-pacer.js'
 import { StsCallError } from './types.js'
 
 export interface RetryOptions {
@@ -11,6 +12,8 @@ export interface RetryOptions {
   readonly now: () => number
   readonly random: () => number
   readonly sleep: (ms: number) => Promise<void>
+  /** Spreads attempts at STS's rate (a retry goes first); without it attempts go out at once. */
+  readonly pacer?: CallPacer
 }
 
 export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
@@ -19,12 +22,17 @@ export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTi
  * Calls STS with retries: only retryable and throttled failures are retried, with full-jitter
  * exponential backoff (`random(0, min(max, base * 2^n))`), or after STS's own `retryAfter` for
  * throttling; nothing waits past the deadline. Rejections and permission errors are thrown at once.
+ * With a pacer, each attempt first waits for its slot (within the deadline), and a throttled
+ * attempt holds the pacer for `retryAfter` instead of sleeping alone, so that no other call is
+ * sent into the full window meanwhile.
  * @throws {StsCallError} the last failure, or `DeadlineExceeded` when no time is left.
  */
 export async function callWithRetry<T>(call: () => Promise<T>, options: RetryOptions): Promise<T> {
   const deadline = options.now() + options.deadlineMs
   let lastError: StsCallError | undefined
+  const { pacer } = options
   for (let attempt = 0; attempt < options.maxAttempts; attempt++) {
+    if (pacer && !(await pacer.take(deadline - options.now(), attempt > 0))) break
     const left = deadline - options.now()
     if (left <= 0) break
     try {
@@ -36,6 +44,10 @@ export async function callWithRetry<T>(call: () => Promise<T>, options: RetryOpt
     }
     if (attempt === options.maxAttempts - 1) break
     const backoff = options.random() * Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt)
+    if (pacer && lastError.kind === 'throttled') {
+      pacer.holdFor(lastError.retryAfterMs !== undefined ? Math.min(lastError.retryAfterMs, options.maxDelayMs) : backoff)
+      continue
+    }
     const delay = lastError.kind === 'throttled' && lastError.retryAfterMs !== undefined
       ? Math.min(lastError.retryAfterMs, options.maxDelayMs) + backoff / 4
       : backoff

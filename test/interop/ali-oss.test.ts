@@ -106,6 +106,29 @@ describe('multipart rules (issue 11 item 6)', () => {
     expect(head.res.headers['x-oss-hash-crc64ecma']).toBe(crc64(data).toString(10))
   })
 
+  it('a 12-part multipartUpload prints no MaxListenersExceededWarning and stores the exact bytes', async () => {
+    // Given process warnings captured during one upload of 12 parts of 200 KB (the last shorter)
+    const warnings: string[] = []
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`)
+    process.on('warning', onWarning)
+    try {
+      const data = Buffer.alloc(11 * 200 * 1024 + 12_345)
+      for (let i = 0; i < data.length; i++) data[i] = (i * 131 + (i >> 10)) & 0xff
+      const c = clientFor(alice)
+      // When ali-oss uploads it (parts in parallel, as it does by default)
+      await c.multipartUpload('alice/twelve-parts.bin', data, { partSize: 200 * 1024 })
+      // Then the object is the bytes sent, with their CRC-64, and nothing warned
+      const got = await c.get('alice/twelve-parts.bin')
+      expect(got.content.equals(data)).toBe(true)
+      expect(got.res.headers['x-oss-hash-crc64ecma']).toBe(crc64(data).toString(10))
+      expect(got.res.headers.etag).toMatch(/-12"$/)
+      await new Promise((r) => setImmediate(r))
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
   it('a part under 100 KB that is not the last gets EntityTooSmall at Complete, and nothing is published', async () => {
     const c = clientFor(alice)
     const { uploadId } = await c.initMultipartUpload('alice/too-small.bin')

@@ -27,9 +27,9 @@ import { validateBody, validateQuery } from '../validate-body.js'
  */
 export function stsRoutes(deps: AppDeps, router: Router): void {
   const cacheResults = {
-    hit: deps.metrics.credentialCache.labels({ result: 'hit' }),
-    miss: deps.metrics.credentialCache.labels({ result: 'miss' }),
-    refresh: deps.metrics.credentialCache.labels({ result: 'refresh' }),
+    hit: deps.metrics.credentialCacheChild({ result: 'hit' }),
+    miss: deps.metrics.credentialCacheChild({ result: 'miss' }),
+    refresh: deps.metrics.credentialCacheChild({ result: 'refresh' }),
   }
   const placement = (result: VendResult) => ({
     Bucket: deps.config.oss.bucket,
@@ -43,7 +43,7 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
   const countVended = (scope: string, outcome: string) => {
     const key = `${scope}\u0000${outcome}`
     let child = vendedCounters.get(key)
-    if (!child) vendedCounters.set(key, (child = deps.metrics.credentialsVended.labels({ scope, cache: outcome })))
+    if (!child) vendedCounters.set(key, (child = deps.metrics.credentialsVendedChild({ scope, cache: outcome })))
     child.inc()
   }
 

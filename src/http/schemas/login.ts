@@ -102,7 +102,8 @@ export const LOGIN_OPERATIONS: readonly OperationSpec[] = [
     security: 'bearer',
     body: { required: false, content: json(LogoutBody, { refreshToken: sessionExample.refreshToken }) },
     responses: { '204': { description: 'Signed out', headers: ['Cache-Control'] } },
-    errors: [...AUTH_ERRORS, ...BODY_ERRORS, 'ERR_NOT_FOUND', 'ERR_STORE_UNAVAILABLE'],
+    // Not limited per user (signing out is always allowed), so no 429.
+    errors: [...AUTH_ERRORS.filter((code) => code !== 'ERR_RATE_LIMITED'), ...BODY_ERRORS, 'ERR_NOT_FOUND', 'ERR_STORE_UNAVAILABLE'],
   },
   {
     method: 'post',

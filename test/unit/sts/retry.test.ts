@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { CallPacer } from '../../../src/sts/call-pacer.js'
 import { callWithRetry, type RetryOptions } from '../../../src/sts/retry.js'
 import { StsCallError } from '../../../src/sts/types.js'
 
@@ -89,5 +90,41 @@ describe('callWithRetry', () => {
     const started = Date.now()
     await expect(callWithRetry(() => new Promise(() => undefined), options)).rejects.toMatchObject({ stsCode: 'Timeout' })
     expect(Date.now() - started).toBeLessThan(1000)
+  })
+  it('with a pacer: each attempt takes a slot, a throttled one holds the pacer and its retry goes first', async () => {
+    // Given a pacer that grants every slot and records what it is told
+    const told: string[] = []
+    const pacer: CallPacer = {
+      take: async (maxWaitMs, first) => {
+        told.push(`take ${maxWaitMs} ${first ? 'first' : 'in turn'}`)
+        return true
+      },
+      holdFor: (ms) => {
+        told.push(`hold ${ms}`)
+      },
+      waiting: 0,
+    }
+    const { options, sleeps } = harness({ pacer })
+    let calls = 0
+    // When STS throttles the first attempt
+    const result = await callWithRetry(async () => {
+      if (calls++ === 0) throw new StsCallError('throttled', 'Throttling.User', { retryAfterMs: 800 })
+      return 'ok'
+    }, options)
+    // Then the pacer, not a private sleep, makes the retry wait
+    expect(result).toBe('ok')
+    expect(told).toEqual(['take 3000 in turn', 'hold 800', 'take 3000 first'])
+    expect(sleeps).toEqual([])
+  })
+
+  it('with a pacer: a caller whose deadline passes in the queue gets DeadlineExceeded and STS is not called', async () => {
+    const pacer: CallPacer = { take: async () => false, holdFor: () => undefined, waiting: 1 }
+    const { options } = harness({ pacer })
+    let calls = 0
+    await expect(callWithRetry(async () => {
+      calls++
+      return 1
+    }, options)).rejects.toMatchObject({ kind: 'retryable', stsCode: 'DeadlineExceeded' })
+    expect(calls).toBe(0)
   })
 })

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { crc64Portable } from '../../../src/oss/crc64.js'
+import { DigestPool } from '../../../src/sandbox/body-digest.js'
+
+/** `size` bytes of a repeatable pattern, cut into chunks of uneven sizes (as sockets deliver them). */
+function body(size: number, seed: number): Buffer[] {
+  const whole = Buffer.alloc(size)
+  for (let i = 0; i < size; i++) whole[i] = (i * 31 + seed * 7 + (i >> 9)) & 0xff
+  const chunks: Buffer[] = []
+  for (let at = 0, n = 0; at < size; n++) {
+    const length = Math.min(size - at, 1 + ((n * 7919 + seed) % 70_000))
+    chunks.push(whole.subarray(at, at + length))
+    at += length
+  }
+  return chunks
+}
+
+const expected = (chunks: Buffer[]) => {
+  const whole = Buffer.concat(chunks)
+  return { md5: createHash('md5').update(whole).digest('hex'), crc64: crc64Portable(whole) }
+}
+
+async function digestOf(pool: DigestPool, chunks: Buffer[]) {
+  const digest = pool.start()
+  for (const chunk of chunks) digest.update(chunk)
+  const { md5, crc64 } = await digest.finish()
+  return { md5: md5.toString('hex'), crc64 }
+}
+
+describe('DigestPool', () => {
+  it('gives the MD5 and CRC-64 of bodies small (inline) and large (worker thread), chunked unevenly', async () => {
+    const pool = new DigestPool(2)
+    for (const size of [0, 1, 9, 128 * 1024, 128 * 1024 + 1, 1024 * 1024, 3 * 1024 * 1024 + 17]) {
+      const chunks = body(size, size % 13)
+      expect(await digestOf(pool, chunks), `size ${size}`).toEqual(expected(chunks))
+    }
+  })
+
+  it('keeps concurrent bodies apart on the same worker', async () => {
+    const pool = new DigestPool(1)
+    const bodies = Array.from({ length: 6 }, (_, i) => body(600 * 1024 + i * 1000, i))
+    const digests = bodies.map(() => pool.start())
+    // Interleaved, chunk by chunk, as eight sockets would deliver them
+    for (let n = 0; bodies.some((b) => n < b.length); n++) {
+      bodies.forEach((b, i) => {
+        const chunk = b[n]
+        if (chunk) digests[i]?.update(chunk)
+      })
+    }
+    const results = await Promise.all(digests.map(async (d) => {
+      const { md5, crc64 } = await d.finish()
+      return { md5: md5.toString('hex'), crc64 }
+    }))
+    expect(results).toEqual(bodies.map(expected))
+  })
+
+  it('forgets an aborted body and goes on with the next', async () => {
+    const pool = new DigestPool(1)
+    const aborted = pool.start()
+    for (const chunk of body(700 * 1024, 1)) aborted.update(chunk)
+    aborted.abort()
+    const chunks = body(900 * 1024, 2)
+    expect(await digestOf(pool, chunks)).toEqual(expected(chunks))
+  })
+
+  it('hashes everything inline without worker threads', async () => {
+    const chunks = body(2 * 1024 * 1024, 3)
+    expect(await digestOf(new DigestPool(0), chunks)).toEqual(expected(chunks))
+  })
+
+  it('gives the standard CRC-64 check value', async () => {
+    const digest = new DigestPool(1).start()
+    digest.update(Buffer.from('123456789'))
+    expect((await digest.finish()).crc64).toBe(0x995dc9bbdf1939fan)
+  })
+})
