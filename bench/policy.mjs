@@ -12,20 +12,20 @@ import { runWorstCase } from './policy-worst.mjs'
 export async function run() {
   const files = ['p1-full-access', 'p2-read-only', 'p3-read-only-prefix', 'p4-write-only', 'p5-write-only-prefix', 'p6-read-write', 'p7-read-write-prefix']
   const policies = files.map((f) => parsePolicyText(readFileSync(join(ROOT, 'policies', 'seed', `${f}.json`), 'utf8'), { name: f }))
-  // The 49 cells as (layers, check) pairs, expanded once: what remains per decision is the engine.
+  // The 49 cells as (layers, check, options), expanded once: what remains per decision is the engine.
   const cells = []
   for (const policy of policies) {
     const layers = { identity: [policy] }
     for (const cell of buildSeedMatrix(layers, { bucket: 'app-base-oss', user: 'user1' })) {
       const check = cell.detail.checks[0].check
-      cells.push({ layers, check, data: check.role === 'object' })
+      cells.push({ layers, check, options: { dataOperation: check.role === 'object' } })
     }
   }
   if (cells.length !== 49) throw new Error(`expected 49 cells, got ${cells.length}`)
 
   let sink = 0
   const decision = measure('decide one seed cell (authorize, with trace)', () => {
-    for (const c of cells) sink += authorize(c.layers, c.check, { dataOperation: c.data }).decision.length
+    for (const c of cells) sink += authorize(c.layers, c.check, c.options).decision.length
   }, cells.length)
   const operation = measure('decide one seed cell from the operation name', () => {
     for (const c of cells) sink += operationChecks(c.check.action === 'oss:ListBuckets' ? 'ListBuckets' : 'GetObject', { bucket: 'app-base-oss', key: 'user1/a' }).length

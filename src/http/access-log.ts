@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { RequestHandler, Response } from 'express'
+import type { Response } from 'express'
 import type { Logger } from 'pino'
+import { pinoHttp, type HttpLogger } from 'pino-http'
 import { AuthExpiredError, AuthInvalidError } from '../errors.js'
 import type { Principal } from '../grant/vend.js'
 import type { Problem } from './problem.js'
@@ -37,15 +38,11 @@ export function routeOf(req: IncomingMessage): string {
 }
 
 /**
- * One access line per request, at info (error for 5xx): method, route template, status,
- * duration, bytes, request id, user id, scope, and the error code if any. The path is logged
- * without its query (tokens travel there); stacks only for unexpected errors.
- *
- * The line is what pino-http wrote with `quietReqLogger`/`quietResLogger` (the request id first,
- * message `request`), written directly: pino-http made two child loggers per request, one of them
- * serialising the whole request object as its bindings, whether or not the line was then logged.
+ * One access line per request, at info (error for 5xx), through pino-http: method, route
+ * template, status, duration, bytes, request id, user id, scope, and the error code if any.
+ * The path is logged without its query (tokens travel there); stacks only for unexpected errors.
  */
-export function accessLog(logger: Logger): RequestHandler {
+export function accessLog(logger: Logger): HttpLogger {
   const line = (req: IncomingMessage, res: ServerResponse, ms: number) => {
     const locals = (res as unknown as Response).locals
     const principal = locals.principal as Principal | undefined
@@ -55,8 +52,6 @@ export function accessLog(logger: Logger): RequestHandler {
     const body = (req as { body?: unknown }).body
     const scope = typeof query?.scope === 'string' ? query.scope : typeof (body as { scope?: unknown } | undefined)?.scope === 'string' ? (body as { scope: string }).scope : undefined
     return {
-      // Made before this middleware runs (requestContext).
-      requestId: String((req as { id?: unknown }).id ?? ''),
       method: req.method,
       route: routeOf(req),
       // originalUrl: an error handler mounted under a path sees req.url relative to it.
@@ -70,19 +65,23 @@ export function accessLog(logger: Logger): RequestHandler {
       ms,
     }
   }
-  return function accessLogMiddleware(req, res, next) {
-    const started = Date.now()
-    let written = false
-    // The first of close (sent or aborted, right after finish) and error writes the line; the
-    // error listener also keeps a response error from becoming an uncaught exception.
-    const done = () => {
-      if (written) return
-      written = true
-      const level = res.statusCode >= 500 ? 'error' : 'info'
-      if (logger.isLevelEnabled(level)) logger[level](line(req, res, Date.now() - started), 'request')
-    }
-    res.on('close', done)
-    res.on('error', done)
-    next()
-  }
+  return pinoHttp({
+    logger,
+    // The request id is made before this middleware runs (requestContext); pino-http adopts it.
+    genReqId: (req) => String((req as { id?: unknown }).id ?? ''),
+    wrapSerializers: false,
+    // pino-http binds the whole request to a per-request child logger; without a serializer that
+    // child stringifies the IncomingMessage on every request. The line carries its own fields.
+    serializers: { req: omitBinding, res: omitBinding },
+    quietReqLogger: true,
+    quietResLogger: true,
+    customAttributeKeys: { reqId: 'requestId' },
+    customLogLevel: (_req, res) => (res.statusCode >= 500 ? 'error' : 'info'),
+    customSuccessObject: (req, res, val: { responseTime: number }) => line(req, res, val.responseTime),
+    customErrorObject: (req, res, _err, val: { responseTime: number }) => line(req, res, val.responseTime),
+    customSuccessMessage: () => 'request',
+    customErrorMessage: () => 'request',
+  })
 }
+
+const omitBinding = (): undefined => undefined

@@ -16,7 +16,10 @@ const ACL_WRITE = new Set([
 
 /** What a public ACL would have to grant for this action: public-read covers reads only. */
 export function aclAccessFor(action: string): AclAccess {
-  const lower = lowerAction(action)
+  return aclAccessForLower(lowerAction(action))
+}
+
+function aclAccessForLower(lower: string): AclAccess {
   return ACL_READ.has(lower) ? 'read' : ACL_WRITE.has(lower) ? 'write' : 'none'
 }
 
@@ -35,6 +38,8 @@ export interface PolicyLayers {
   readonly acl?: { readonly bucket?: BucketAcl; readonly object?: ObjectAcl }
   readonly principal?: PrincipalInfo
 }
+
+const ANONYMOUS: PrincipalInfo = { type: 'anonymous' }
 
 export interface AuthorizeOptions {
   /** Object (data) operations fall back to ACLs; bucket and service operations do not. */
@@ -56,13 +61,13 @@ export function authorize(
 ): Decision {
   const prepared = prepareRequest(request)
   const traces: LayerTrace[] = []
-  const principal = layers.principal ?? (layers.session || layers.identity ? undefined : { type: 'anonymous' as const })
+  const principal = layers.principal ?? (layers.session || layers.identity ? undefined : ANONYMOUS)
 
   if (layers.session) {
     const session = evaluatePolicySet(layers.session, prepared, 'session')
     traces.push(session)
     if (session.decision !== 'Allow') {
-      return decide(session.decision, 'session', session.decision === 'ExplicitDeny' ? 'explicit-deny' : 'session-not-allowed', traces)
+      return decide(session.decision, 'session', session.decision === 'ExplicitDeny' ? 'explicit-deny' : 'session-not-allowed', traces, session)
     }
   }
 
@@ -72,20 +77,20 @@ export function authorize(
   if (bucket) traces.push(bucket)
 
   // Hot path (every decision): the two layers compared in place, no list of them.
-  if (identity?.decision === 'ExplicitDeny') return decide('ExplicitDeny', 'identity', 'explicit-deny', traces)
-  if (bucket?.decision === 'ExplicitDeny') return decide('ExplicitDeny', 'bucket', 'explicit-deny', traces)
-  if (identity?.decision === 'Allow') return decide('Allow', 'identity', 'allowed', traces)
-  if (bucket?.decision === 'Allow') return decide('Allow', 'bucket', 'allowed', traces)
+  if (identity?.decision === 'ExplicitDeny') return decide('ExplicitDeny', 'identity', 'explicit-deny', traces, identity)
+  if (bucket?.decision === 'ExplicitDeny') return decide('ExplicitDeny', 'bucket', 'explicit-deny', traces, bucket)
+  if (identity?.decision === 'Allow') return decide('Allow', 'identity', 'allowed', traces, identity)
+  if (bucket?.decision === 'Allow') return decide('Allow', 'bucket', 'allowed', traces, bucket)
   // The session allowed and the role's policies are unknown: the role is taken to grant what the
   // session grants, so identity-or-bucket is Allow whatever the bucket policy leaves unsaid.
-  if (layers.session && !identity) return decide('Allow', 'session', 'allowed', traces)
+  if (layers.session && !identity) return decide('Allow', 'session', 'allowed', traces, traces[0])
   if (principal?.type === 'owner') return decide('Allow', 'owner', 'bucket-owner', traces)
 
   if (!options.dataOperation) {
     const anyLayer = identity ?? bucket
     return decide('ImplicitDeny', anyLayer?.layer ?? 'default', anyLayer ? 'no-allow' : 'management-no-allow', traces)
   }
-  return aclDecision(layers.acl, aclAccessFor(request.action), traces)
+  return aclDecision(layers.acl, aclAccessForLower(prepared.actionLower), traces)
 }
 
 function aclDecision(
@@ -104,24 +109,30 @@ function aclDecision(
   return decide('ImplicitDeny', 'acl', 'acl-private', traces)
 }
 
+const NONE: readonly StatementTrace[] = Object.freeze([])
+
+/** `deciding` is the trace of the layer that decided, when a policy layer did. */
 function decide(
   decision: DecisionValue,
   layer: DecisionLayer,
   reason: DecisionReason,
   layers: LayerTrace[],
+  deciding?: LayerTrace,
 ): Decision {
-  // Hot path (every decision): plain loops, no closures.
-  const matched: StatementTrace[] = []
-  if (decision !== 'ImplicitDeny') {
-    let deciding: LayerTrace | undefined
-    for (const l of layers) {
-      if (l.layer === layer) {
-        deciding = l
-        break
-      }
-    }
+  // Hot path (every decision): plain loops, no closures; when every statement of the deciding
+  // layer decided (a one-statement policy), its own list of them is the answer.
+  let matched = NONE
+  if (decision !== 'ImplicitDeny' && deciding) {
     const wanted = decision === 'ExplicitDeny' ? 'Deny' : 'Allow'
-    if (deciding) for (const s of deciding.statements) if (s.matched && s.effect === wanted) matched.push(s)
+    const statements = deciding.statements
+    let count = 0
+    for (const s of statements) if (s.matched && s.effect === wanted) count++
+    if (count === statements.length) matched = statements
+    else if (count > 0) {
+      const list: StatementTrace[] = []
+      for (const s of statements) if (s.matched && s.effect === wanted) list.push(s)
+      matched = list
+    }
   }
   return { decision, layer, reason, matched, layers }
 }

@@ -38,21 +38,50 @@ export function lowerAction(action: string): string {
 }
 
 export function prepareRequest(request: AuthorizationRequest): PreparedRequest {
-  // Hot path (every decision): the map is made only when a key has a value.
+  return new Prepared(request)
+}
+
+/**
+ * Hot path (every decision): the resource name is split and the context keys lower-cased only
+ * when a statement first needs them (most decisions end on actions and resources alone).
+ */
+class Prepared implements PreparedRequest {
+  readonly action: string
+  readonly actionLower: string
+  readonly resource: string
+  private readonly source: RequestContext | undefined
+  private lowerContext: ReadonlyMap<string, readonly string[]> | undefined
+  private splitName: ResourceName | undefined | null
+
+  constructor(request: AuthorizationRequest) {
+    this.action = request.action
+    this.actionLower = lowerAction(request.action)
+    this.resource = request.resource
+    this.source = request.context
+    this.lowerContext = undefined
+    this.splitName = null
+  }
+
+  get resourceName(): ResourceName | undefined {
+    if (this.splitName === null) this.splitName = splitResourceName(this.resource)
+    return this.splitName
+  }
+
+  get context(): ReadonlyMap<string, readonly string[]> {
+    this.lowerContext ??= lowerCaseContext(this.source)
+    return this.lowerContext
+  }
+}
+
+function lowerCaseContext(source: RequestContext | undefined): ReadonlyMap<string, readonly string[]> {
   let context: Map<string, readonly string[]> | undefined
-  if (request.context) {
-    for (const key in request.context) {
-      const value = request.context[key]
+  if (source) {
+    for (const key in source) {
+      const value = source[key]
       if (value === undefined) continue
       context ??= new Map<string, readonly string[]>()
       context.set(key.toLowerCase(), typeof value === 'string' ? [value] : value)
     }
   }
-  return {
-    action: request.action,
-    actionLower: lowerAction(request.action),
-    resource: request.resource,
-    resourceName: splitResourceName(request.resource),
-    context: context ?? NO_CONTEXT,
-  }
+  return context ?? NO_CONTEXT
 }

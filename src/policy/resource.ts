@@ -1,4 +1,4 @@
-import { compileWildcard, searchPasses, type WildcardMatcher } from './wildcard.js'
+import { compileWildcard, compileWildcardAt, hasWildcard, searchPasses, type WildcardMatcher } from './wildcard.js'
 
 /**
  * OSS resource names: `acs:oss:REGION:ACCOUNT:BUCKET[/KEY]`. The relative id (after the fourth
@@ -13,7 +13,7 @@ export interface ResourceName {
 }
 
 export function splitResourceName(arn: string): ResourceName | undefined {
-  // Hot path (every decision): the four colons by index, no intermediate array.
+  // Hot path (every decision): the four colons by index; the parts are cut out only when read.
   const first = arn.indexOf(':')
   if (first !== 3 || !arn.startsWith('acs')) return undefined
   const second = arn.indexOf(':', first + 1)
@@ -22,11 +22,37 @@ export function splitResourceName(arn: string): ResourceName | undefined {
   if (third < 0) return undefined
   const fourth = arn.indexOf(':', third + 1)
   if (fourth < 0) return undefined
-  return {
-    service: arn.slice(first + 1, second),
-    region: arn.slice(second + 1, third),
-    account: arn.slice(third + 1, fourth),
-    relative: arn.slice(fourth + 1),
+  return new SplitArn(arn, second, third, fourth)
+}
+
+/** A resource name as the text it came from and where its parts start (no part is copied). */
+class SplitArn implements ResourceName {
+  readonly arn: string
+  readonly regionStart: number
+  readonly accountStart: number
+  readonly relativeStart: number
+
+  constructor(arn: string, second: number, third: number, fourth: number) {
+    this.arn = arn
+    this.regionStart = second + 1
+    this.accountStart = third + 1
+    this.relativeStart = fourth + 1
+  }
+
+  get service(): string {
+    return this.arn.slice(4, this.regionStart - 1)
+  }
+
+  get region(): string {
+    return this.arn.slice(this.regionStart, this.accountStart - 1)
+  }
+
+  get account(): string {
+    return this.arn.slice(this.accountStart, this.relativeStart - 1)
+  }
+
+  get relative(): string {
+    return this.arn.slice(this.relativeStart)
   }
 }
 
@@ -95,16 +121,42 @@ export function compileResource(entry: string): ResourceCheck {
       message: `"${entry}": "${bucket}" is not a bucket name (lower-case letters, digits, "-")`,
     }
   }
-  const account = compileWildcard(name.account)
   const relative = compileWildcard(name.relative)
-  const serviceMatches: WildcardMatcher = compileWildcard(name.service)
+  const searches = searchPasses(name.service) + searchPasses(name.account) + searchPasses(name.relative)
+  // The usual form (`acs:oss:*:*:...`, `acs:oss:*:ACCOUNT:...`) is matched on the request's ARN
+  // in place: one comparison per part, no part cut out.
+  const service = name.service
+  const relativeAt = compileWildcardAt(name.relative)
+  if ((service === 'oss' || service === '*') && !hasWildcard(name.account.replace(/^\*$/, ''))) {
+    const anyService = service === '*'
+    const account = name.account
+    const anyAccount = account === '*'
+    return {
+      ok: true,
+      pattern: {
+        text: entry,
+        matches: (target) => {
+          if (!(target instanceof SplitArn)) {
+            return (anyService || target.service === 'oss') && (anyAccount || target.account === account) && relative(target.relative)
+          }
+          const arn = target.arn
+          if (!anyService && !(target.regionStart === 8 && arn.startsWith('oss', 4))) return false
+          if (!anyAccount && !(target.relativeStart - 1 - target.accountStart === account.length && arn.startsWith(account, target.accountStart))) return false
+          return relativeAt(arn, target.relativeStart)
+        },
+        searches,
+      },
+    }
+  }
+  const accountMatches = compileWildcard(name.account)
+  const serviceMatches: WildcardMatcher = compileWildcard(service)
   return {
     ok: true,
     pattern: {
       text: entry,
       matches: (target) =>
-        serviceMatches(target.service) && account(target.account) && relative(target.relative),
-      searches: searchPasses(name.service) + searchPasses(name.account) + searchPasses(name.relative),
+        serviceMatches(target.service) && accountMatches(target.account) && relative(target.relative),
+      searches,
     },
   }
 }

@@ -80,6 +80,23 @@ export function compileWildcard(pattern: string): WildcardMatcher {
   }
 }
 
+/**
+ * Like `compileWildcard`, for the text from `start` on: the common shapes compare in place, so a
+ * part of a longer string (a resource's bucket and key) is matched without being cut out.
+ */
+export function compileWildcardAt(pattern: string): (text: string, start: number) => boolean {
+  const starAt = pattern.indexOf('*')
+  const plain = !pattern.includes('?') && !SURROGATE.test(pattern)
+  if (plain && starAt === -1) return (text, start) => text.length - start === pattern.length && text.startsWith(pattern, start)
+  if (pattern === '*') return () => true
+  if (plain && starAt === pattern.length - 1 && starAt === pattern.lastIndexOf('*')) {
+    const prefix = pattern.slice(0, -1)
+    return (text, start) => text.startsWith(prefix, start)
+  }
+  const matcher = compileWildcard(pattern)
+  return (text, start) => matcher(text.slice(start))
+}
+
 /** Matches once without keeping the compiled form; for one-off checks. */
 export function matchWildcard(pattern: string, value: string): boolean {
   return compileWildcard(pattern)(value)
