@@ -13,6 +13,11 @@ export interface Digests {
 export interface BodyDigest {
   /** Takes the chunk as it is (not copied now): it must not change afterwards. */
   update(chunk: Buffer): void
+  /**
+   * Undefined, or a promise to wait for before reading more: the worker is more than
+   * BACKLOG_BYTES behind this body (memory stays bounded however fast the bytes arrive).
+   */
+  backlog(): Promise<void> | undefined
   finish(): Promise<Digests>
   /** The body failed: forget it. */
   abort(): void
@@ -22,6 +27,8 @@ export interface BodyDigest {
 const INLINE_BYTES = 128 * 1024
 /** Bytes gathered before they are sent to the worker: one message (and one copy) per MiB. */
 const SEND_BYTES = 1024 * 1024
+/** How far the worker may fall behind one body before its reader waits. */
+const BACKLOG_BYTES = 8 * 1024 * 1024
 
 // The worker: one MD5 and one CRC-64 (the WebAssembly loop of crc64-wasm.ts) per body id, fed
 // in order by the messages of the thread that owns the body. Plain CommonJS, run with eval.
@@ -49,6 +56,7 @@ parentPort.on('message', (m) => {
       body.crc = update(dataAt, chunk.length, body.crc)
     }
   }
+  if (m.bytes && !m.end) parentPort.postMessage({ id: m.id, hashed: m.bytes.length })
   if (m.end) {
     bodies.delete(m.id)
     parentPort.postMessage({ id: m.id, md5: new Uint8Array(body.md5.digest()), crc: BigInt.asUintN(64, body.crc) })
@@ -61,16 +69,19 @@ interface Pending {
   readonly reject: (err: Error) => void
 }
 
-/** A worker thread hashing bodies; `ref`d only while it owes answers. */
+/** A worker thread hashing bodies; `ref`d only while someone waits on it. */
 class DigestWorker {
   readonly #worker: Worker
   readonly #pending = new Map<number, Pending>()
+  /** Bytes sent but not yet hashed, per body, and who waits for them to drain. */
+  readonly #backlog = new Map<number, { bytes: number; drained?: () => void }>()
   #failed: Error | undefined
 
   constructor(parts: NonNullable<ReturnType<typeof crc64WasmParts>>) {
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: parts })
     this.#worker.unref()
-    this.#worker.on('message', (m: { id: number; md5: Uint8Array; crc: bigint }) => {
+    this.#worker.on('message', (m: { id: number; hashed?: number; md5: Uint8Array; crc: bigint }) => {
+      if (m.hashed !== undefined) return this.#hashed(m.id, m.hashed)
       const pending = this.#pending.get(m.id)
       if (!pending) return
       this.#settled(m.id)
@@ -93,28 +104,75 @@ class DigestWorker {
     if (this.#failed) throw this.#failed
     const message = { id, ...(bytes ? { bytes } : {}), ...(end ? { end: true } : {}) }
     if (!end) {
+      if (bytes) {
+        const backlog = this.#backlog.get(id)
+        if (backlog) backlog.bytes += bytes.length
+        else this.#backlog.set(id, { bytes: bytes.length })
+      }
       this.#worker.postMessage(message, bytes ? [bytes.buffer as ArrayBuffer] : [])
       return undefined
     }
+    this.#release(id)
     const answer = new Promise<Digests>((resolve, reject) => {
-      if (this.#pending.size === 0) this.#worker.ref()
       this.#pending.set(id, { resolve, reject })
+      this.#keepAlive()
     })
     this.#worker.postMessage(message, bytes ? [bytes.buffer as ArrayBuffer] : [])
     return answer
   }
 
   abort(id: number): void {
+    this.#release(id)
     if (!this.#failed) this.#worker.postMessage({ id, abort: true })
+  }
+
+  /** Resolves once body `id` has at most `limit` bytes waiting in the worker (undefined: already so). */
+  drained(id: number, limit: number): Promise<void> | undefined {
+    const backlog = this.#backlog.get(id)
+    if (this.#failed || !backlog || backlog.bytes <= limit) return undefined
+    return new Promise<void>((resolve) => {
+      backlog.drained = resolve
+      this.#keepAlive()
+    })
+  }
+
+  /** Referenced while anyone waits on it (answers or a drained backlog), so the process waits too. */
+  #keepAlive(): void {
+    const waited = this.#pending.size > 0 || [...this.#backlog.values()].some((b) => b.drained !== undefined)
+    if (waited) this.#worker.ref()
+    else this.#worker.unref()
+  }
+
+  #hashed(id: number, bytes: number): void {
+    const backlog = this.#backlog.get(id)
+    if (!backlog) return
+    backlog.bytes -= bytes
+    if (backlog.drained && backlog.bytes <= BACKLOG_BYTES) {
+      const drained = backlog.drained
+      delete backlog.drained
+      this.#keepAlive()
+      drained()
+    }
+  }
+
+  /** Forgets body `id`'s backlog, letting anyone waiting on it go. */
+  #release(id: number): void {
+    const drained = this.#backlog.get(id)?.drained
+    this.#backlog.delete(id)
+    if (drained) {
+      this.#keepAlive()
+      drained()
+    }
   }
 
   #settled(id: number): void {
     this.#pending.delete(id)
-    if (this.#pending.size === 0) this.#worker.unref()
+    this.#keepAlive()
   }
 
   #fail(err: Error): void {
     this.#failed ??= err
+    for (const id of [...this.#backlog.keys()]) this.#release(id)
     for (const [id, pending] of this.#pending) {
       this.#settled(id)
       pending.reject(err)
@@ -216,6 +274,7 @@ export class DigestPool {
         }
         if (worker !== undefined && heldBytes >= SEND_BYTES) send(false)
       },
+      backlog: () => worker?.drained(id, BACKLOG_BYTES),
       finish: async () => {
         if (inline) return { md5: inline.md5.digest(), crc64: inline.crc }
         if (worker === undefined) return inlineDigest(held)

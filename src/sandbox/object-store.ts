@@ -211,6 +211,8 @@ export class ObjectStore {
         size += bytes.length
         if (size > maxBytes) throw new StoreError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.')
         digest.update(bytes)
+        const behind = digest.backlog()
+        if (behind) await behind
         batch.push(bytes)
         batchBytes += bytes.length
         if (batchBytes >= WRITE_BATCH_BYTES) {
