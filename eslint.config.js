@@ -18,7 +18,7 @@ export default tseslint.config(
     languageOptions: {
       sourceType: 'module',
       globals: Object.fromEntries(
-        ['document', 'window', 'sessionStorage', 'localStorage', 'fetch', 'FormData', 'XMLHttpRequest', 'atob', 'Response'].map((g) => [g, 'readonly']),
+        ['document', 'window', 'sessionStorage', 'localStorage', 'fetch', 'FormData', 'XMLHttpRequest', 'atob', 'Response', 'navigator', 'Option'].map((g) => [g, 'readonly']),
       ),
     },
   },

@@ -2,6 +2,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { Router } from 'express'
+import { placementOf } from '../../grant/bucket-placement.js'
+import type { OssEndpoint } from '../../oss/endpoint.js'
 import type { AppDeps } from '../deps.js'
 import { serveAssets, servePage, type StaticAsset } from '../page-routes.js'
 
@@ -39,21 +41,32 @@ function firstExisting(candidates: readonly (URL | string)[]): string {
   return paths.find((p): p is string => p !== undefined && existsSync(p)) ?? (paths.find((p) => p !== undefined) as string)
 }
 
+/** A CSP source for an OSS endpoint: its origin, or any bucket under it when buckets are virtual hosts. */
+function sourceOf(endpoint: OssEndpoint): string {
+  const url = new URL(endpoint.url)
+  return endpoint.style === 'virtual' ? `${url.protocol}//*.${url.host}` : url.origin
+}
+
 const escapeAttribute = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 /**
- * GET /: the upload page (seed chapter 2) and its assets. Its content security policy allows
- * scripts and styles from this server only, and connections to this server and the OSS endpoint.
+ * GET /: the storage browser page (seed chapter 2's upload page grown into a browser over the
+ * caller's areas) and its assets. Its content security policy allows scripts and styles from this
+ * server only, connections to this server and the OSS endpoint, and images from both.
  */
 export function webRoutes(deps: AppDeps, router: Router): void {
   const template = readFileSync(new URL('index.html', ASSET_DIR), 'utf8')
-  const ossOrigin = new URL(deps.ossSigningEndpoint.url)
-  const ossSources = deps.ossSigningEndpoint.style === 'path' ? ossOrigin.origin : `${ossOrigin.protocol}//*.${ossOrigin.host}`
+  // Every bucket the page may reach: the configured one and those of oss.buckets (a custom
+  // domain, or another region's endpoint).
+  const buckets = [deps.config.oss.bucket, ...Object.keys(deps.config.oss.buckets ?? {})]
+  const ossSources = [...new Set(buckets.map((bucket) => sourceOf(placementOf(deps, bucket).signing)))].join(' ')
   const csp = [
     "default-src 'none'",
-    "script-src 'self'",
+    // WebAssembly (not eval) for the CRC-64 check of uploads (crc64-wasm.js; plain JS without it).
+    "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    // Image previews are signed GET URLs on the OSS endpoint.
+    `img-src 'self' data: ${ossSources}`,
     `connect-src 'self' ${ossSources}`,
     "base-uri 'none'",
     "form-action 'self'",
@@ -66,6 +79,11 @@ export function webRoutes(deps: AppDeps, router: Router): void {
     defaultScope: deps.config.policies.defaultScope,
     scope: deps.config.policies.pageScope,
     guestsEnabled: deps.config.auth.guest.enabled,
+    ...(deps.config.auth.guest.enabled && deps.config.auth.guest.scope ? { guestScope: deps.config.auth.guest.scope } : {}),
+    // /v1/sign/* name a bucket only when it is not this one.
+    bucket: deps.config.oss.bucket,
+    // Shared links: the lifetime offered first and the longest one the server signs.
+    linkTtlSec: { default: deps.config.sign.urlTtlSec, max: deps.config.sign.maxUrlTtlSec.GET },
   })
   const page = template.replace('{{CONFIG}}', escapeAttribute(pageConfig))
 

@@ -14,9 +14,13 @@ export async function api(path, options = {}) {
 }
 
 const post = (path, body) => api(path, { method: 'POST', body: JSON.stringify(body ?? {}) })
+const withScope = (path, scope) => (scope ? `${path}?scope=${encodeURIComponent(scope)}` : path)
 
 export const login = (username, password) => post('/v1/login', { username, password })
-export const sts = (scope) => api(`/v1/sts?scope=${encodeURIComponent(scope)}`)
+export const guest = () => post('/v1/guest')
+export const logout = (refreshToken) => post('/v1/logout', refreshToken ? { refreshToken } : {})
+export const sts = (scope) => api(withScope('/v1/sts', scope))
+/** The caller's areas in a scope (see AREAS-CONTRACT: id, label, bucket, endpoint, cname, prefix, verbs). */
+export const areas = (scope) => api(withScope('/v1/areas', scope))
 export const signPost = (body) => post('/v1/sign/post', body)
 export const signUrl = (body) => post('/v1/sign/url', body)
-export const listUploads = () => api('/v1/uploads')

@@ -1,28 +1,35 @@
-// Who is signed in: the access token and a display name, kept in session storage so a reload
-// keeps the session and closing the tab ends it.
-const TOKEN = 'ossvend-token'
-const USER = 'ossvend-user'
-const KIND = 'ossvend-kind'
+// Who is signed in: the access token, the refresh token, a display name and whether it is a
+// guest, kept in session storage so a reload keeps the session and closing the tab ends it.
+const KEY = 'ossvend-session'
+
+function read() {
+  try {
+    return JSON.parse(sessionStorage.getItem(KEY) ?? 'null')
+  } catch {
+    return null
+  }
+}
 
 export const session = {
   get token() {
-    return sessionStorage.getItem(TOKEN)
+    return read()?.token ?? null
+  },
+  get refreshToken() {
+    return read()?.refreshToken
   },
   get user() {
-    return sessionStorage.getItem(USER)
+    return read()?.user ?? null
   },
-  /** 'user' or 'guest'. */
-  get kind() {
-    return sessionStorage.getItem(KIND) ?? 'user'
+  get guest() {
+    return read()?.guest === true
   },
   get signedIn() {
-    return Boolean(sessionStorage.getItem(TOKEN))
+    return Boolean(read()?.token)
   },
-  start(token, user, kind = 'user') {
-    sessionStorage.setItem(TOKEN, token)
-    sessionStorage.setItem(USER, user)
-    sessionStorage.setItem(KIND, kind)
+  start({ token, refreshToken, user, guest = false }) {
+    sessionStorage.setItem(KEY, JSON.stringify({ token, refreshToken, user, guest }))
   },
+  /** Forgets everything this tab kept (session storage only; upload checkpoints stay). */
   clear() {
     sessionStorage.clear()
   },
