@@ -6,6 +6,7 @@ import type { Env } from './config/load.js'
 import type { Config, LegacyCredentials } from './config/types.js'
 import { createIdentity } from './compose/identity.js'
 import { startSandbox, type RunningSandbox } from './compose/sandbox.js'
+import { withSandboxDomains } from './compose/sandbox-domains.js'
 import { localhostSubdomainsResolve } from './sandbox/oss/advertised-endpoint.js'
 import { loadServerSecret } from './compose/secret.js'
 import { createStateStore, type StateStore } from './compose/state-store.js'
@@ -104,7 +105,9 @@ export async function buildDeps(options: StartOptions): Promise<BuiltDeps> {
       credentials: credentialsFromEnv(env) ?? options.legacyCredentials,
       now: clock,
     })
-    const deps = { ...wire({ config, logger, clock, now, secret, scopes, rolePolicies, state, sandbox, identity, sts, publicUrl: ownPublicUrl }), ...(headObject ? { headObject } : {}) }
+    // Custom domains at *.localhost are served by the sandbox OSS, at its port (see sandbox-domains.ts).
+    const served = sandbox ? withSandboxDomains(config, Number(new URL(sandbox.oss.url).port)) : config
+    const deps = { ...wire({ config: served, logger, clock, now, secret, scopes, rolePolicies, state, sandbox, identity, sts, publicUrl: ownPublicUrl }), ...(headObject ? { headObject } : {}) }
     return {
       deps,
       ...(sandbox ? { sandboxSts: sandbox.sts, sandboxOss: sandbox.oss } : {}),

@@ -1,4 +1,6 @@
 import Credential from '@alicloud/credentials'
+import type { Config } from '../config/types.js'
+import { placementOf } from '../grant/bucket-placement.js'
 import type { OssEndpoint } from '../oss/endpoint.js'
 import type { Credentials } from '../oss/sign-v1.js'
 import { presignUrlV4 } from '../oss/sign-v4.js'
@@ -13,15 +15,15 @@ export interface ObjectHead {
 }
 
 /**
- * Reads an object's metadata with the server's own credentials; undefined when there is no such
- * object. Throws when OSS cannot be asked (network, 5xx, refused credentials).
+ * Reads an object's metadata in one of the served buckets with the server's own credentials;
+ * undefined when there is no such object. Throws when OSS cannot be asked (network, 5xx, refused
+ * credentials).
  */
-export type HeadObject = (key: string) => Promise<ObjectHead | undefined>
+export type HeadObject = (key: string, bucket: string) => Promise<ObjectHead | undefined>
 
 export interface ObjectHeadOptions {
-  readonly endpoint: OssEndpoint
-  readonly region: string
-  readonly bucket: string
+  /** Where a bucket is reached and in which region it lives. */
+  readonly placement: (bucket: string) => { readonly endpoint: OssEndpoint; readonly region: string }
   /** The server's credentials, fetched per call (the default chain may rotate them). */
   readonly credentials: () => Promise<Credentials>
   readonly now: () => Date
@@ -31,12 +33,13 @@ export interface ObjectHeadOptions {
 /** HeadObject through a V4 URL signed for one minute: the sandbox and OSS accept the same. */
 export function createObjectHead(options: ObjectHeadOptions): HeadObject {
   const timeoutMs = options.timeoutMs ?? 3000
-  return async (key) => {
+  return async (key, bucket) => {
+    const { endpoint, region } = options.placement(bucket)
     const { url } = presignUrlV4({
       credentials: await options.credentials(),
-      endpoint: options.endpoint,
-      region: options.region,
-      bucket: options.bucket,
+      endpoint,
+      region,
+      bucket,
       key,
       method: 'HEAD',
       now: options.now(),
@@ -70,7 +73,7 @@ export function defaultChainCredentials(): () => Promise<Credentials> {
 }
 
 export interface ServerObjectHeadOptions {
-  readonly config: { readonly oss: { readonly bucket: string; readonly region: string; readonly endpoint?: string } }
+  readonly config: Pick<Config, 'oss'>
   /** Sandbox mode: the local OSS and the account key (undefined when tests replace STS instead). */
   readonly sandbox: { readonly ossUrl: string; readonly root: Credentials } | undefined
   readonly sandboxMode: boolean
@@ -82,16 +85,25 @@ export interface ServerObjectHeadOptions {
 /**
  * The server's HeadObject: against the sandbox OSS with the sandbox account's key, or against OSS
  * with the server's credentials; none in sandbox mode without a sandbox OSS (tests with a fake STS).
+ * Each bucket is asked at its own region's plain OSS endpoint, never through a custom domain.
  */
 export function createServerObjectHead(options: ServerObjectHeadOptions): HeadObject | undefined {
-  const { config, sandbox } = options
+  const { sandbox } = options
+  const { oss } = options.config
+  const withoutDomains = {
+    oss: { ...oss, buckets: oss.buckets && Object.fromEntries(Object.entries(oss.buckets).map(([name, b]) => [name, { ...b, cname: undefined }])) },
+  }
+  const placementAt = (endpoint: OssEndpoint) => (bucket: string) => {
+    const placed = placementOf({ config: withoutDomains, ossEndpoint: endpoint.url, ossSigningEndpoint: endpoint }, bucket)
+    return { endpoint: placed.signing, region: placed.region }
+  }
   if (sandbox) {
-    return createObjectHead({ endpoint: { url: sandbox.ossUrl, style: 'path' }, region: config.oss.region, bucket: config.oss.bucket, credentials: async () => sandbox.root, now: options.now })
+    return createObjectHead({ placement: placementAt({ url: sandbox.ossUrl, style: 'path' }), credentials: async () => sandbox.root, now: options.now })
   }
   if (options.sandboxMode) return undefined
-  const url = config.oss.endpoint ?? `https://oss-${config.oss.region}.aliyuncs.com`
+  const url = oss.endpoint ?? `https://oss-${oss.region}.aliyuncs.com`
   const host = new URL(url).hostname
   const style = /^[0-9.]+$/.test(host) || host.includes(':') || host === 'localhost' || host.startsWith('[') ? 'path' : 'virtual'
   const fixed = options.credentials
-  return createObjectHead({ endpoint: { url, style }, region: config.oss.region, bucket: config.oss.bucket, credentials: fixed ? async () => fixed : defaultChainCredentials(), now: options.now })
+  return createObjectHead({ placement: placementAt({ url, style }), credentials: fixed ? async () => fixed : defaultChainCredentials(), now: options.now })
 }

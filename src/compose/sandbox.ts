@@ -12,6 +12,7 @@ import { StsCredentialStore } from '../sandbox/sts-credential-store.js'
 import { startSandboxSts, type RunningSandboxSts } from '../sandbox/sts-server.js'
 import { isSandboxController } from '../sandbox/control-auth.js'
 import { parseJsonOrThrow } from '../lib/parse-json.js'
+import { sandboxDomains } from './sandbox-domains.js'
 
 export interface SandboxRoot {
   readonly accessKeyId: string
@@ -69,6 +70,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       ...(referer ? { referer } : {}),
       corsOrigins: options.corsOrigins,
       callbackHosts: options.callbackHosts,
+      domains: sandboxDomains(config),
       clock,
       maxObjectBytes: config.sign.maxUploadBytes,
       callbackKey,

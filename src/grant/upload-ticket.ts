@@ -12,10 +12,13 @@ export interface UploadTicket {
   readonly prefix: string
   /** Epoch seconds. */
   readonly expires: number
+  /** The bucket of the upload; tickets issued before buckets were recorded have none (the default bucket). */
+  readonly bucket?: string
 }
 
 export function createTicket(secret: Buffer, ticket: UploadTicket): string {
-  const payload = Buffer.from(JSON.stringify([ticket.id, ticket.user, ticket.prefix, ticket.expires])).toString('base64url')
+  const fields = [ticket.id, ticket.user, ticket.prefix, ticket.expires, ...(ticket.bucket !== undefined ? [ticket.bucket] : [])]
+  const payload = Buffer.from(JSON.stringify(fields)).toString('base64url')
   const mac = createHmac('sha256', secret).update(payload).digest('base64url')
   return `${payload}.${mac}`
 }
@@ -29,9 +32,9 @@ export function readTicket(secret: Buffer, text: string | undefined, nowSec: num
   const given = Buffer.from(mac, 'base64url')
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined
   try {
-    const [id, user, prefix, expires] = parseJsonOrThrow(Buffer.from(payload, 'base64url').toString('utf8')) as [string, string, string, number]
+    const [id, user, prefix, expires, bucket] = parseJsonOrThrow(Buffer.from(payload, 'base64url').toString('utf8')) as [string, string, string, number, unknown]
     if (typeof expires !== 'number' || expires < nowSec) return undefined
-    return { id, user, prefix, expires }
+    return { id, user, prefix, expires, ...(typeof bucket === 'string' ? { bucket } : {}) }
   } catch {
     return undefined
   }

@@ -34,8 +34,8 @@ export type { SandboxOssOptions } from './oss/context.js'
  *
  * The operations live in `./oss/`, one module per family, found through a route table
  * (`./oss/routes.ts`); PostObject and the sandbox's own `/__sandbox/` endpoints come before
- * authentication, as they carry their own. Path style (`/bucket/key`) and virtual-host style
- * (`bucket.localhost:port`).
+ * authentication, as they carry their own. Path style (`/bucket/key`), virtual-host style
+ * (`bucket.localhost:port`) and custom domains (`options.domains`).
  */
 export function createSandboxOss(options: SandboxOssOptions) {
   const sessionPolicies = new Map<string, Policy | undefined>()
@@ -96,7 +96,7 @@ export function createSandboxOss(options: SandboxOssOptions) {
       if (req.method === 'OPTIONS') return preflight(req, res, origin)
       const url = requestUrl(req)
       if (await handleControl(sandbox, req, res, url.pathname)) return
-      const target = parseTarget(req, url, (name) => options.store.hasBucket(name))
+      const target = parseTarget(req, url, (name) => options.store.hasBucket(name), options.domains)
       if (isPostObject(req, target.key, target.bucket)) return await postObject(sandbox, req, res, target.bucket)
       const query: Record<string, string | null> = {}
       for (const [k, v] of url.searchParams) query[k] = v

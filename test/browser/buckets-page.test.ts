@@ -34,9 +34,6 @@ const fixture = useServerAndChromium(() =>
     config.oss = { ...config.oss, buckets: { 'app-media': {} } }
     config.policies.scopes = { ...(config.policies.scopes as object), media: rules }
     config.policies.pageScope = 'media'
-    // Without the upload callback: the page checks the CRC-64 OSS answers in its headers. (The
-    // callback route confirms uploads in the configured bucket only.)
-    config.sign = { ...config.sign, callback: false }
     config.auth.demoUsers = (config.auth.demoUsers as { scopes: string[] }[]).map((u) => ({ ...u, scopes: [...u.scopes, 'media'] }))
   }),
 )

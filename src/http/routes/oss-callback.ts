@@ -25,7 +25,7 @@ const FIELD_MAX_BYTES: Readonly<Record<string, number>> = {
  * POST /v1/oss/callback: OSS's call after an upload. Nothing is recorded before the RSA signature
  * (over the raw body), the key URL's host, and the server's own ticket inside the signed callback
  * body are all verified, and the object itself, read with the server's credentials, has the size
- * and ETag the callback reports: a user may write the callback body (PutObject's x-oss-callback),
+ * and ETag the callback reports, in the ticket's bucket: a user may write the callback body (PutObject's x-oss-callback),
  * so the body is a claim, never the fact. A ticket records one upload. OSS expects JSON 200.
  * GET /v1/uploads: the caller's verified uploads.
  */
@@ -54,9 +54,12 @@ export function callbackRoutes(deps: AppDeps, router: Router): void {
     const object = fields.object ?? ''
     const objectMatches = ticket.prefix.endsWith('/') ? object.startsWith(ticket.prefix) && object.length > ticket.prefix.length : object === ticket.prefix
     if (!objectMatches) throw new CallbackUnverifiedError('object-outside-ticket')
+    // Tickets issued before they named a bucket are for the default one.
+    const bucket = ticket.bucket ?? deps.config.oss.bucket
+    if (fields.bucket !== undefined && fields.bucket !== bucket) throw new CallbackUnverifiedError('bucket-outside-ticket')
 
     if (!deps.headObject) throw new StoreUnavailableError('this server cannot confirm uploads against OSS')
-    const head = await deps.headObject(object).catch((err: unknown) => {
+    const head = await deps.headObject(object, bucket).catch((err: unknown) => {
       throw new StoreUnavailableError('OSS could not be asked about the uploaded object', { cause: err })
     })
     if (!head) throw new CallbackUnverifiedError('object-missing')

@@ -142,7 +142,7 @@ export function signRoutes(deps: AppDeps, router: Router): void {
     const now = deps.clock()
     const remainingMs = vended.credentials.expiresAt - now.getTime()
     const expiration = new Date(now.getTime() + Math.max(1000, Math.min(config.sign.postTtlSec * 1000, remainingMs)))
-    const ticket = createTicket(deps.ticketSecret, { id: randomUUID(), user: principal.userId, prefix: fullKey ?? keyPrefix, expires: Math.floor(expiration.getTime() / 1000) + 3600 })
+    const ticket = createTicket(deps.ticketSecret, { id: randomUUID(), user: principal.userId, prefix: fullKey ?? keyPrefix, expires: Math.floor(expiration.getTime() / 1000) + 3600, bucket })
     const callback = config.sign.callback
       ? encodeCallbackParam({
           url: `${deps.publicUrl()}/v1/oss/callback`,

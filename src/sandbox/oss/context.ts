@@ -35,6 +35,11 @@ export interface SandboxOssOptions {
    * so the sandbox calls nothing else (no SSRF through `callbackUrl`). None: no callbacks at all.
    */
   readonly callbackHosts?: () => readonly string[]
+  /**
+   * Custom domains bound to buckets: host name (no port) to bucket. A request whose Host is one
+   * of them addresses that bucket, its path being the key, as OSS does for a CNAME.
+   */
+  readonly domains?: ReadonlyMap<string, string>
 }
 
 /** Where the sandbox's time goes, for bench/sandbox: all requests, signatures, the policy engine. */

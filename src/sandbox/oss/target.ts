@@ -28,14 +28,16 @@ function decode(text: string): string {
 }
 
 /**
- * The bucket and key a request names: virtual-hosted (`bucket.host:port/key`, when the first
- * label of a non-IP host is a bucket) or path style (`/bucket/key`). Bad percent-encoding is
- * `InvalidURI`.
+ * The bucket and key a request names: a custom domain bound to a bucket (`domain:port/key`),
+ * virtual-hosted (`bucket.host:port/key`, when the first label of a non-IP host is a bucket) or
+ * path style (`/bucket/key`). Bad percent-encoding is `InvalidURI`.
  */
-export function parseTarget(req: IncomingMessage, url: URL, hasBucket: (name: string) => boolean): Target {
-  const host = (header(req, 'host') ?? '').split(':')[0] ?? ''
+export function parseTarget(req: IncomingMessage, url: URL, hasBucket: (name: string) => boolean, domains?: ReadonlyMap<string, string>): Target {
+  const host = ((header(req, 'host') ?? '').split(':')[0] ?? '').toLowerCase()
   const labels = host.split('.')
   const path = url.pathname
+  const bound = domains?.get(host)
+  if (bound !== undefined) return { bucket: bound, key: decode(path.slice(1)) }
   if (labels.length > 1 && hasBucket(labels[0] as string) && !/^[0-9.]+$/.test(host)) {
     return { bucket: labels[0] as string, key: decode(path.slice(1)) }
   }
