@@ -54,9 +54,10 @@ export function callbackRoutes(deps: AppDeps, router: Router): void {
     const object = fields.object ?? ''
     const objectMatches = ticket.prefix.endsWith('/') ? object.startsWith(ticket.prefix) && object.length > ticket.prefix.length : object === ticket.prefix
     if (!objectMatches) throw new CallbackUnverifiedError('object-outside-ticket')
-    // Tickets issued before they named a bucket are for the default one.
+    // Tickets issued before they named a bucket are for the default one. OSS fills `bucket` when
+    // the body asks for it; an empty or missing one claims nothing, HeadObject below decides.
     const bucket = ticket.bucket ?? deps.config.oss.bucket
-    if (fields.bucket !== undefined && fields.bucket !== bucket) throw new CallbackUnverifiedError('bucket-outside-ticket')
+    if (fields.bucket && fields.bucket !== bucket) throw new CallbackUnverifiedError('bucket-outside-ticket')
 
     if (!deps.headObject) throw new StoreUnavailableError('this server cannot confirm uploads against OSS')
     const head = await deps.headObject(object, bucket).catch((err: unknown) => {
