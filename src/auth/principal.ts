@@ -10,7 +10,10 @@ export interface AuthenticatedPrincipal extends Principal {
    * revokes (the provider's own `jti` is not trusted to be unique across providers).
    */
   readonly tokenId?: string
-  /** An identity provider's verified token claims, when the principal came straight from one. */
+  /**
+   * Identity-token claims: all of a provider's verified token used directly, or those an
+   * exchanged ossvend session kept for path rules (its access token's `ovc`).
+   */
   readonly claims?: Readonly<Record<string, unknown>>
   /** The refresh token family the access token was issued in. */
   readonly sid?: string

@@ -6,6 +6,8 @@ export interface RefreshFamily {
   readonly provider: string
   readonly scopes: readonly string[]
   readonly expiresAtMs: number
+  /** Identity-token claims kept at exchange, carried on by every refresh (grant/caller-claims.ts). */
+  readonly claims?: Readonly<Record<string, string>>
 }
 
 export type RotateResult =

@@ -51,7 +51,8 @@ export function createSessions(options: SessionsOptions) {
     async start(subject: Omit<TokenSubject, 'sid'>): Promise<SessionTokens> {
       const refresh = newRefreshToken()
       const expiresAtMs = now() + options.refreshTtlSec * 1000
-      await options.store.create(refresh.familyId, { userId: subject.userId, provider: subject.provider, scopes: [...subject.scopes], expiresAtMs }, refresh.secretHash)
+      const family = { userId: subject.userId, provider: subject.provider, scopes: [...subject.scopes], expiresAtMs, ...(subject.claims ? { claims: subject.claims } : {}) }
+      await options.store.create(refresh.familyId, family, refresh.secretHash)
       return tokens({ ...subject, sid: refresh.familyId }, refresh.token, expiresAtMs)
     },
 
@@ -74,7 +75,8 @@ export function createSessions(options: SessionsOptions) {
         await this.endSession(presented.familyId)
         throw invalidToken('user-gone')
       }
-      return tokens({ userId: family.userId, provider: family.provider, scopes, sid: presented.familyId }, next.token, family.expiresAtMs)
+      const claims = family.claims ? { claims: family.claims } : {}
+      return tokens({ userId: family.userId, provider: family.provider, scopes, sid: presented.familyId, ...claims }, next.token, family.expiresAtMs)
     },
 
     /** Ends a refresh token family and every access token issued in it. */

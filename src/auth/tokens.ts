@@ -1,6 +1,7 @@
 import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto'
 import jwt, { type JwtPayload } from 'jsonwebtoken'
 import { AuthExpiredError, AuthInvalidError } from '../errors.js'
+import { carriedClaims } from '../grant/caller-claims.js'
 import type { Clock } from '../lib/clock.js'
 import type { AuthenticatedPrincipal } from './principal.js'
 import { invalidToken, type ExternalProvider } from './provider.js'
@@ -24,6 +25,8 @@ export interface TokenSubject {
   readonly scopes: readonly string[]
   /** The refresh token family, so signing out ends every token of the session. */
   readonly sid?: string
+  /** Identity-token claims kept at exchange for path rules (grant/caller-claims.ts), as `ovc`. */
+  readonly claims?: Readonly<Record<string, string>>
 }
 
 export interface IssuedAccessToken {
@@ -32,7 +35,10 @@ export interface IssuedAccessToken {
   readonly jti: string
 }
 
-/** Issues ossvend's own HS256 access tokens (`typ: at+jwt`, with `jti`, and `idp` unless local). */
+/**
+ * Issues ossvend's own HS256 access tokens (`typ: at+jwt`, with `jti`, `idp` unless local, and
+ * `ovc` when an exchanged session kept claims).
+ */
 export function createTokenIssuer(options: TokenIssuerOptions) {
   if (options.secret.length < 32) throw new TypeError('the JWT secret must have at least 32 bytes')
   const key = createSecretKey(options.secret)
@@ -46,6 +52,7 @@ export function createTokenIssuer(options: TokenIssuerOptions) {
           scope: subject.scopes.join(' '),
           ...(subject.provider === LOCAL_PROVIDER ? {} : { idp: subject.provider }),
           ...(subject.sid ? { sid: subject.sid } : {}),
+          ...(subject.claims ? { ovc: subject.claims } : {}),
           iat,
           exp: iat + ttlSec,
           jti,
@@ -168,6 +175,7 @@ function verifyOwn(token: string, header: jwt.JwtHeader, key: KeyObject, options
   if (!subjectFits) throw invalidToken('claim-charset')
   const scope = verified.scope
   const scopes = Array.isArray(scope) ? scope.map(String) : typeof scope === 'string' ? scope.split(' ').filter(Boolean) : []
+  const claims = carriedClaims(verified.ovc)
   return {
     userId: sub,
     provider: idp,
@@ -175,5 +183,6 @@ function verifyOwn(token: string, header: jwt.JwtHeader, key: KeyObject, options
     exp: verified.exp,
     ...(typeof verified.jti === 'string' ? { jti: verified.jti } : {}),
     ...(typeof verified.sid === 'string' ? { sid: verified.sid } : {}),
+    ...(claims ? { claims } : {}),
   }
 }

@@ -21,6 +21,8 @@ export type ScopePolicy = RenderedPolicy | RulesRendered
 export interface Scopes {
   readonly names: readonly string[]
   readonly defaultScope: string
+  /** Every `{claims.NAME}` some rules scope reads: what an exchanged session keeps of its token. */
+  readonly claimNames: readonly string[]
   /**
    * The session policy for a user in a scope, rendered and probed; memoised, since the same user
    * asks again and again. `claims` are the caller's token claims, for rules naming `{claims.NAME}`.
@@ -120,6 +122,7 @@ export function createScopeSet(sources: ReadonlyMap<string, ScopeSource>, config
   return {
     names: [...sources.keys()],
     defaultScope: config.policies.defaultScope,
+    claimNames: [...new Set([...sources.values()].flatMap((s) => (s.kind === 'rules' ? s.rules.claims : [])))],
     source: (scope) => sources.get(scope),
     render(scope, userId, claims) {
       const source = sources.get(scope)

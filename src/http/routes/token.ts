@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { invalidToken } from '../../auth/provider.js'
 import type { AuthenticatedPrincipal } from '../../auth/principal.js'
 import { NotFoundError } from '../../errors.js'
+import { carriedClaims } from '../../grant/caller-claims.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
 import type { AppDeps } from '../deps.js'
 import { validateBody } from '../validate-body.js'
@@ -40,7 +41,9 @@ export function tokenRoutes(deps: AppDeps, router: Router): void {
     const principal = await verifyExternal(subjectToken)
     const id = `exchange:${createHash('sha256').update(subjectToken).digest('hex')}`
     if (!(await sessions().claimOnce(id, ((principal.exp ?? 0) + deps.config.auth.clockToleranceSec) * 1000))) throw invalidToken('exchange-replayed')
-    const tokens = await sessions().start({ userId: principal.userId, provider: principal.provider, scopes: principal.scopes })
+    // Only the claims some rules scope reads, with values the rules can use (grant/caller-claims.ts).
+    const claims = carriedClaims(principal.claims, deps.scopes.claimNames)
+    const tokens = await sessions().start({ userId: principal.userId, provider: principal.provider, scopes: principal.scopes, ...(claims ? { claims } : {}) })
     deps.logger.info({ event: 'token-exchanged', user: principal.userId, provider: principal.provider }, 'identity provider token exchanged')
     res.setHeader('Cache-Control', 'no-store')
     res.json(tokens)

@@ -55,7 +55,8 @@ export interface RuleSet {
 
 /** At most this many rules per scope: each costs policy characters, and STS allows 2,048. */
 export const MAX_RULES = 64
-const CLAIM_NAME = /^[A-Za-z0-9_:-]{1,64}$/
+/** A claim name a rule may use: `{claims.NAME}`. */
+export const CLAIM_NAME = /^[A-Za-z0-9_:-]{1,64}$/
 const LITERAL_SEGMENT = /^[A-Za-z0-9._-]+$/
 const LAST_LITERAL_WITH_STAR = /^[A-Za-z0-9._-]*\*$/
 
