@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { loadConfig } from '../config/load.js'
 import type { Config } from '../config/types.js'
-import { createScopeSet, isRulesRendered, parseScopeText, type ScopePolicy } from '../grant/scopes.js'
+import { createScopeSet, isRulesRendered, readScopeSetting, type ScopePolicy } from '../grant/scopes.js'
 import { MAX_SESSION_POLICY_CHARS } from '../policy/render.js'
 import { UsageError, type CliIo } from './io.js'
 
@@ -22,8 +21,8 @@ export interface CliScopeRequest {
  */
 export async function renderScopeForCli(io: CliIo, request: CliScopeRequest): Promise<{ config: Config; rendered: ScopePolicy }> {
   const config = await loadConfig({ path: resolve(io.cwd, request.config), env: {} })
-  const path = config.policies.scopes[request.scope]
-  if (path === undefined) {
+  const setting = Object.hasOwn(config.policies.scopes, request.scope) ? config.policies.scopes[request.scope] : undefined
+  if (setting === undefined) {
     throw new UsageError(`unknown scope "${request.scope}"; config.json defines: ${Object.keys(config.policies.scopes).join(', ')}`)
   }
   const claims: Record<string, string> = {}
@@ -32,7 +31,7 @@ export async function renderScopeForCli(io: CliIo, request: CliScopeRequest): Pr
     if (eq <= 0) throw new UsageError(`--claim takes NAME=VALUE; got "${pair}"`)
     Object.defineProperty(claims, pair.slice(0, eq), { value: pair.slice(eq + 1), enumerable: true })
   }
-  const source = parseScopeText(await readFile(path, 'utf8'), path, config)
+  const source = await readScopeSetting(request.scope, setting, config)
   const scopes = createScopeSet(new Map([[request.scope, source]]), config)
   return { config, rendered: scopes.render(request.scope, request.user, claims) }
 }

@@ -7,7 +7,7 @@ import { normaliseProviders } from './providers.js'
 import { CONFIG_SCHEMA, LEGACY_CONFIG_SCHEMA } from './schema.js'
 import { trustProxyIssues } from './trust-proxy.js'
 import { DEFAULT_PROCESS_OPERATIONS } from '../oss/process-param.js'
-import type { Config, LegacyCredentials } from './types.js'
+import type { Config, LegacyCredentials, ScopeSetting } from './types.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -66,7 +66,7 @@ interface ConfigInput {
   sandbox?: Partial<Config['sandbox']>
   sign?: Partial<Omit<Config['sign'], 'maxUrlTtlSec'>> & { maxUrlTtlSec?: Partial<Config['sign']['maxUrlTtlSec']> }
   store?: Partial<Config['store']>
-  policies: { scopes: Record<string, string>; defaultScope?: string; pageScope?: string; rolePolicies?: string[]; referer?: string }
+  policies: { scopes: Record<string, ScopeSetting>; defaultScope?: string; pageScope?: string; rolePolicies?: string[]; referer?: string }
 }
 
 /**
@@ -232,7 +232,7 @@ export function parseConfig(raw: unknown, path: string, env: Env, warnings: read
       dataDir: resolve(dataBase, input.store?.dataDir ?? '.data'),
     },
     policies: {
-      scopes: Object.fromEntries(Object.entries(input.policies.scopes).map(([k, v]) => [k, resolve(base, v)])),
+      scopes: Object.fromEntries(Object.entries(input.policies.scopes).map(([k, v]) => [k, typeof v === 'string' ? resolve(base, v) : v])),
       defaultScope,
       pageScope,
       rolePolicies: (input.policies.rolePolicies ?? []).map((p) => resolve(base, p)),

@@ -222,7 +222,13 @@ export const CONFIG_SCHEMA = {
           type: 'object',
           minProperties: 1,
           propertyNames: { pattern: '^[a-z][a-z0-9-]{0,31}$' },
-          additionalProperties: { type: 'string', minLength: 1 },
+          // A template or rules file's path, or path rules inline (checked by the rules' own schema).
+          additionalProperties: {
+            oneOf: [
+              { type: 'string', minLength: 1 },
+              { type: 'object', required: ['rules'], properties: { rules: { type: 'array' } } },
+            ],
+          },
         },
         defaultScope: { type: 'string' },
         pageScope: { type: 'string' },

@@ -175,8 +175,11 @@ export interface Config {
     readonly dataDir: string
   }
   readonly policies: {
-    /** Scope name to absolute template path. */
-    readonly scopes: Readonly<Record<string, string>>
+    /**
+     * Scope name to the absolute path of its template or rules file, or to path rules written in
+     * the configuration itself (`{ "rules": [...] }`).
+     */
+    readonly scopes: Readonly<Record<string, ScopeSetting>>
     readonly defaultScope: string
     /** The scope the storage browser page (GET /) shows; `defaultScope` unless set. */
     readonly pageScope: string
@@ -191,4 +194,12 @@ export interface Config {
 export interface LegacyCredentials {
   readonly accessKeyId: string
   readonly accessKeySecret: string
+}
+
+/** A scope in `policies.scopes`: a template or rules file's path, or path rules inline. */
+export type ScopeSetting = string | InlineScopeRules
+
+/** Path rules written in the configuration (the same document a rules file holds). */
+export interface InlineScopeRules {
+  readonly rules: readonly unknown[]
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { ScopeUnknownError, TemplateInvalidError, type Issue } from '../errors.js'
-import type { Config } from '../config/types.js'
+import type { Config, ScopeSetting } from '../config/types.js'
 import { GUEST_PROVIDER, providerOf } from '../auth/user-id.js'
 import { parseJsonText } from '../lib/parse-json.js'
 import { MAX_POLICY_TEXT_CHARS } from '../policy/parse.js'
@@ -55,10 +55,20 @@ const LONGEST_SAMPLE_CLAIM = `c${'x'.repeat(62)}`
  */
 export async function loadScopes(config: Config, maxMemo = 50_000): Promise<Scopes> {
   const sources = new Map<string, ScopeSource>()
-  for (const [name, path] of Object.entries(config.policies.scopes)) {
-    sources.set(name, parseScopeText(await readFile(path, 'utf8'), path, config))
-  }
+  for (const [name, setting] of Object.entries(config.policies.scopes)) sources.set(name, await readScopeSetting(name, setting, config))
   return createScopeSet(sources, config, maxMemo)
+}
+
+/**
+ * A scope's source from its setting: the file it names, or path rules written in the
+ * configuration (errors then name `policies.scopes.NAME`, pointers inside it).
+ */
+export async function readScopeSetting(name: string, setting: ScopeSetting, config: Pick<Config, 'oss'>): Promise<ScopeSource> {
+  if (typeof setting === 'string') return parseScopeText(await readFile(setting, 'utf8'), setting, config)
+  const where = `policies.scopes.${name}`
+  const rules = parseRuleSet(setting, where)
+  checkRuleSet(rules, where, config)
+  return { kind: 'rules', rules, buckets: bucketsOf(rules, config.oss.bucket) }
 }
 
 /**

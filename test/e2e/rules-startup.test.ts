@@ -66,4 +66,45 @@ describe('path rules at start-up: one line naming the scope, the rule\'s JSON po
     expect(ran.code).toBe(78)
     expect(ran.stderr.trimEnd()).toMatch(/^ossvend: policies\.scopes\.levels \(.*levels\.json\): \/rules\/1\/bucket rules\.regions: /)
   })
+
+  it('path rules written in the configuration itself: a bad rule names policies.scopes.NAME and its pointer; good ones serve', async () => {
+    const inline = (rules: unknown) => writeTestConfig({
+      policies: {
+        scopes: {
+          read: join(ROOT, 'policies/templates/read.json'),
+          write: join(ROOT, 'policies/templates/write.json'),
+          'read-write': join(ROOT, 'policies/templates/read-write.json'),
+          levels: rules,
+        },
+        defaultScope: 'read-write',
+        rolePolicies: [join(ROOT, 'policies/role/app-role.json')],
+      },
+    })
+    const bad = await serve(inline({ rules: [{ path: 'media/x{user}/*', access: { owner: ['read'] } }] }))
+    expect(bad.code).toBe(78)
+    const lines = bad.stderr.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^ossvend: policies\.scopes\.levels: invalid template \(\d issues?\)$/)
+    expect(lines.slice(1).some((l) => l.trim().startsWith('/rules/0/path rules.placeholder-mid-segment'))).toBe(true)
+    expect(bad.stderr).not.toMatch(/\n\s+at /)
+    const good = await listening(inline({ rules: [{ path: 'public/*', access: { authenticated: ['read', 'list'] } }, { path: 'private/{user}/*', access: { owner: ['read', 'list', 'write', 'delete'] } }] }))
+    expect(good).toMatch(/^ossvend listening on http:/)
+  })
 })
+
+/** `ossvend serve CONFIG` until its first stdout line (the listener line), then SIGTERM. */
+function listening(config: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'bin.js'), 'serve', config], { env: { PATH: process.env.PATH ?? '', PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString()
+      if (stdout.includes('\n')) {
+        child.kill('SIGTERM')
+        resolve(stdout.split('\n')[0] as string)
+      }
+    })
+    child.on('exit', (code) => reject(new Error(`exited ${code} before listening: ${stderr}`)))
+  })
+}
