@@ -1,8 +1,8 @@
 // bench/http: ossvend's /v1/sts against (a) a bare express server, (c) a naive sample-style server
 // that calls AssumeRole on every request; every server in its own process, STS limited to 100/s.
 import autocannon from 'autocannon'
-import { coldStart } from './cold-start.mjs'
-import { addBenchUser, BENCH_AK as AK, BENCH_JWT_SECRET as JWT_SECRET, BENCH_SK as SK, benchToken as token, startProcess, writeBenchConfig } from './measure.mjs'
+import { coldStart, startColdStartServers } from './cold-start.mjs'
+import { BENCH_AK as AK, BENCH_SK as SK, benchToken as token, startProcess } from './measure.mjs'
 
 const DURATION = Number(process.env.BENCH_HTTP_SECONDS ?? 8)
 const children = []
@@ -19,25 +19,10 @@ function run(url, options) {
 const ok = (r) => r['2xx'] / r.duration
 
 export async function run_() {
-  const stsUrl = await start('bench/servers/sandbox-sts.mjs', [], { BENCH_AK: AK, BENCH_SK: SK }, /sts (http:\S+)/)
+  // The same sandbox STS and cloud-mode ossvend as the cold start (bench/cold-start.mjs).
+  const { stsUrl, ossvend } = await startColdStartServers(children)
   const bare = await start('bench/servers/bare-express.mjs', [], {}, /listening (http:\S+)/)
   const naive = await start('bench/servers/naive-sample.mjs', [], { BENCH_AK: AK, BENCH_SK: SK, BENCH_STS: stsUrl }, /listening (http:\S+)/)
-
-  const configPath = await addBenchUser(writeBenchConfig((base) => ({
-    mode: 'cloud',
-    // The per-user limiter still runs on every request; one user hammering at full speed is the
-    // point of (b), so the limit is set where no load generator reaches it.
-    server: { ...base.server, userRequestsPerMinute: 1_000_000 },
-    auth: { ...base.auth, demoUsers: [] },
-    sts: { ...base.sts, durationSec: 3600, cacheMaxEntries: 10000 },
-  })))
-  const ossvend = await start('dist/main.js', [configPath], {
-    PORT: '0',
-    OSSVEND_JWT_SECRET: JWT_SECRET,
-    OSSVEND_STS_ENDPOINT: stsUrl,
-    ALIBABA_CLOUD_ACCESS_KEY_ID: AK,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: SK,
-  }, /ossvend listening on (http:\S+)/)
 
   const one = token('bench-user')
   const many = Array.from({ length: 1000 }, (_, i) => token(`user-${i}`))

@@ -38,6 +38,13 @@ export type Sessions = ReturnType<typeof createSessions>
 
 /** ossvend sessions: a short access token plus a rotating refresh token, and signing out. */
 export function createSessions(options: SessionsOptions) {
+  // A cached principal is checked on every request that presents its token: its ids are made once.
+  const ids = new WeakMap<AuthenticatedPrincipal, readonly string[]>()
+  const idsOf = (principal: AuthenticatedPrincipal): readonly string[] => {
+    let known = ids.get(principal)
+    if (!known) ids.set(principal, (known = revocationIds(principal)))
+    return known
+  }
   const now = () => options.clock().getTime()
   /** Every access token of a session has expired by then. */
   const sessionTokensGoneAt = () => now() + (options.accessTtlSec + options.clockToleranceSec) * 1000
@@ -109,7 +116,7 @@ export function createSessions(options: SessionsOptions) {
 
     /** True the first time (an identity provider token exchanged once). */
     claimOnce: (id: string, untilMs: number) => options.revocations.claimOnce(id, untilMs),
-    isRevoked: (principal: AuthenticatedPrincipal) => options.revocations.isRevoked(revocationIds(principal)),
-    isRevokedLocally: (principal: AuthenticatedPrincipal) => options.revocations.isRevokedLocally(revocationIds(principal)),
+    isRevoked: (principal: AuthenticatedPrincipal) => options.revocations.isRevoked(idsOf(principal)),
+    isRevokedLocally: (principal: AuthenticatedPrincipal) => options.revocations.isRevokedLocally(idsOf(principal)),
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { safeEqual } from '../lib/crypto.js'
 import { uriEncode } from './encode.js'
 import { hmacSha256, hmacSha256Hex } from './hmac.js'
-import { MAX_CLOCK_SKEW_MS, type CredentialLookup, type KnownCredential, type VerifyFailureCode } from './verify.js'
+import { checkCredential, isFailure, MAX_CLOCK_SKEW_MS, type CredentialLookup, type VerifyFailureCode } from './verify.js'
 
 export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256'
 export const SIGV4_UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD'
@@ -97,17 +97,6 @@ export function signatureSigV4(secret: string, scope: { readonly day: string; re
   return hmacSha256Hex(signingKeySigV4(secret, scope.day, scope.region), stringToSignSigV4(datetime, `${scope.day}/${scope.region}/s3/aws4_request`, canonicalRequest))
 }
 
-function checkCredential(lookup: CredentialLookup, accessKeyId: string, token: string | undefined, nowMs: number): KnownCredential | SigV4Result {
-  const known = lookup(accessKeyId)
-  if (!known) return fail('InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.')
-  if (known.securityToken !== undefined) {
-    if (token === undefined || !safeEqual(token, known.securityToken)) return fail('InvalidSecurityToken', 'The security token you provided is invalid.')
-    if (known.expiresAt !== undefined && nowMs > known.expiresAt) return fail('SecurityTokenExpired', 'The security token you provided has expired.')
-  }
-  return known
-}
-
-const isFailure = (v: KnownCredential | SigV4Result): v is SigV4Result => 'ok' in v
 
 function signedHeaderList(text: string | undefined | null): string[] | undefined {
   if (!text) return undefined

@@ -57,17 +57,26 @@ export type VerifyResult =
 
 const fail = (code: VerifyFailureCode, message: string, stringToSign?: string): VerifyResult => ({ ok: false, code, message, ...(stringToSign !== undefined ? { stringToSign } : {}) })
 
-function checkCredential(lookup: CredentialLookup, accessKeyId: string, token: string | undefined, nowMs: number): KnownCredential | VerifyResult {
+/** A credential refused before any signature is computed; a failure of every verifier's result type. */
+export interface CredentialFailure {
+  readonly ok: false
+  readonly code: CredentialFailureCode
+  readonly message: string
+}
+
+/** The credential an access key id names, checked against its security token and expiry (OSS's and S3's schemes alike). */
+export function checkCredential(lookup: CredentialLookup, accessKeyId: string, token: string | undefined, nowMs: number): KnownCredential | CredentialFailure {
+  const refuse = (code: CredentialFailureCode, message: string): CredentialFailure => ({ ok: false, code, message })
   const known = lookup(accessKeyId)
-  if (!known) return fail('InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.')
+  if (!known) return refuse('InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.')
   if (known.securityToken !== undefined) {
-    if (token === undefined || !safeEqual(token, known.securityToken)) return fail('InvalidSecurityToken', 'The security token you provided is invalid.')
-    if (known.expiresAt !== undefined && nowMs > known.expiresAt) return fail('SecurityTokenExpired', 'The security token you provided has expired.')
+    if (token === undefined || !safeEqual(token, known.securityToken)) return refuse('InvalidSecurityToken', 'The security token you provided is invalid.')
+    if (known.expiresAt !== undefined && nowMs > known.expiresAt) return refuse('SecurityTokenExpired', 'The security token you provided has expired.')
   }
   return known
 }
 
-const isFailure = (v: KnownCredential | VerifyResult): v is VerifyResult => 'ok' in v
+export const isFailure = (v: KnownCredential | CredentialFailure): v is CredentialFailure => 'ok' in v
 
 /**
  * Authenticates a request as OSS does: an `Authorization: OSS ak:sig` (V1) or
