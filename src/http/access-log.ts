@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Response } from 'express'
+import type { RequestHandler, Response } from 'express'
+import morgan, { type TokenIndexer } from 'morgan'
 import type { Logger } from 'pino'
-import { pinoHttp, type HttpLogger } from 'pino-http'
 import { AuthExpiredError, AuthInvalidError } from '../errors.js'
 import type { Principal } from '../grant/vend.js'
 import type { Problem } from './problem.js'
@@ -37,13 +37,25 @@ export function routeOf(req: IncomingMessage): string {
   return ((req as { route?: { path?: unknown } }).route?.path as string | undefined) ?? 'unmatched'
 }
 
+/** The access lines of an app: `everyRequest` early in the chain, `serverError` when a response closes. */
+export interface AccessLog {
+  readonly everyRequest: RequestHandler
+  /** A response closed with a 5xx: its line is made sure of even when `info` lines are off. */
+  readonly serverError: (req: IncomingMessage, res: ServerResponse) => void
+}
+
 /**
- * One access line per request, at info (error for 5xx), through pino-http: method, route
- * template, status, duration, bytes, request id, user id, scope, and the error code if any.
- * The path is logged without its query (tokens travel there); stacks only for unexpected errors.
+ * One access line per request, at info (error for 5xx), through morgan (express's own access
+ * logger, which waits for the response to finish or the client to go): the line is written by
+ * pino, with request id, method, route template, status, duration from the request's start,
+ * bytes, user id, scope, and the error code if any. The path is logged without its query (tokens
+ * travel there); stacks only for unexpected errors.
+ * Hooking a response costs as much as the rest of a warm `GET /v1/sts`, so while the logger's
+ * level is above `info` (only 5xx lines could be written) requests are not hooked, and a 5xx
+ * response is hooked when it closes (morgan then logs it at once).
  */
-export function accessLog(logger: Logger): HttpLogger {
-  const line = (req: IncomingMessage, res: ServerResponse, ms: number) => {
+export function accessLog(logger: Logger): AccessLog {
+  const line = (tokens: TokenIndexer, req: IncomingMessage, res: ServerResponse) => {
     const locals = (res as unknown as Response).locals
     const principal = locals.principal as Principal | undefined
     const note = locals.errorNote as ErrorNote | undefined
@@ -51,7 +63,10 @@ export function accessLog(logger: Logger): HttpLogger {
     const query = (req as { query?: Record<string, unknown> }).query
     const body = (req as { body?: unknown }).body
     const scope = typeof query?.scope === 'string' ? query.scope : typeof (body as { scope?: unknown } | undefined)?.scope === 'string' ? (body as { scope: string }).scope : undefined
+    const started = locals.startedAt as bigint | undefined
+    const ms = started === undefined ? tokens['total-time']?.(req, res, '3') : (Number(process.hrtime.bigint() - started) / 1e6).toFixed(3)
     return {
+      requestId: locals.requestId as string | undefined,
       method: req.method,
       route: routeOf(req),
       // originalUrl: an error handler mounted under a path sees req.url relative to it.
@@ -62,26 +77,31 @@ export function accessLog(logger: Logger): HttpLogger {
       ...(scope ? { scope } : {}),
       ...(note ? { code: note.code, ...(note.reason ? { reason: note.reason } : {}), ...(note.err ? { err: note.err } : {}) } : {}),
       ...(res.writableFinished ? {} : { aborted: true }),
-      ms,
+      ...(ms !== undefined ? { ms: Number(ms) } : {}),
     }
   }
-  return pinoHttp({
-    logger,
-    // The request id is made before this middleware runs (requestContext); pino-http adopts it.
-    genReqId: (req) => String((req as { id?: unknown }).id ?? ''),
-    wrapSerializers: false,
-    // pino-http binds the whole request to a per-request child logger; without a serializer that
-    // child stringifies the IncomingMessage on every request. The line carries its own fields.
-    serializers: { req: omitBinding, res: omitBinding },
-    quietReqLogger: true,
-    quietResLogger: true,
-    customAttributeKeys: { reqId: 'requestId' },
-    customLogLevel: (_req, res) => (res.statusCode >= 500 ? 'error' : 'info'),
-    customSuccessObject: (req, res, val: { responseTime: number }) => line(req, res, val.responseTime),
-    customErrorObject: (req, res, _err, val: { responseTime: number }) => line(req, res, val.responseTime),
-    customSuccessMessage: () => 'request',
-    customErrorMessage: () => 'request',
+  // morgan writes what its format function returns; this one writes through pino itself (levels,
+  // redaction, the JSON shape of every other line) and returns null, which morgan skips.
+  const hook = morgan<IncomingMessage, ServerResponse>((tokens, req, res) => {
+    const level = res.statusCode >= 500 ? 'error' : 'info'
+    if (logger.isLevelEnabled(level)) logger[level](line(tokens, req, res), 'request')
+    return null
   })
+  const hooked = new WeakSet<ServerResponse>()
+  const ignore = () => undefined
+  return {
+    everyRequest(req, res, next) {
+      if (!logger.isLevelEnabled('info')) {
+        next()
+        return
+      }
+      hooked.add(res)
+      hook(req, res, next)
+    },
+    serverError(req, res) {
+      if (hooked.has(res) || !logger.isLevelEnabled('error')) return
+      hooked.add(res)
+      hook(req, res, ignore)
+    },
+  }
 }
-
-const omitBinding = (): undefined => undefined

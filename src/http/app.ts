@@ -3,7 +3,8 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { NotFoundError, UnsupportedMediaTypeError } from '../errors.js'
 import { verifyJsonBody } from '../lib/parse-json.js'
 import { tracer } from '../lib/tracing.js'
-import { accessLog, noteError, routeOf } from './access-log.js'
+import { accessLog, noteError, routeOf, type AccessLog } from './access-log.js'
+import { chain } from './chain.js'
 import { corsAllowlist } from './cors.js'
 import { apiHeaders } from './security-headers.js'
 import type { AppDeps } from './deps.js'
@@ -29,17 +30,23 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false)
   app.set('trust proxy', deps.config.server.trustProxy)
   parseQueryOnce(app)
-  app.use(requestContext(deps))
-  app.use(accessLog(deps.logger))
-  app.use(apiHeaders())
-  app.use(corsAllowlist(deps.config.server.corsOrigins))
+  const accessLines = accessLog(deps.logger)
   const parseJson = express.json({ limit: deps.config.server.bodyLimitBytes, strict: true, inflate: false, type: 'application/json', verify: verifyJsonBody })
-  app.use(function jsonBodiesOnPost(req, res, next) {
-    // The callback route reads its raw body: its signature covers the exact bytes.
-    if (req.method !== 'POST' || req.path === '/v1/oss/callback') next()
-    else if (hasBody(req) && !req.is('application/json')) next(new UnsupportedMediaTypeError('send the body as application/json'))
-    else parseJson(req, res, next)
-  })
+  // What every request goes through, as one router layer (see chain).
+  app.use(
+    chain([
+      requestContext(deps, accessLines),
+      accessLines.everyRequest,
+      apiHeaders(),
+      corsAllowlist(deps.config.server.corsOrigins),
+      function jsonBodiesOnPost(req, res, next) {
+        // The callback route reads its raw body: its signature covers the exact bytes.
+        if (req.method !== 'POST' || req.path === '/v1/oss/callback') next()
+        else if (hasBody(req) && !req.is('application/json')) next(new UnsupportedMediaTypeError('send the body as application/json'))
+        else parseJson(req, res, next)
+      },
+    ]),
+  )
 
   // The credential route first: it is the one mobile apps call all day.
   stsRoutes(deps, app)
@@ -69,7 +76,7 @@ function hasBody(req: express.Request): boolean {
  * Request id (adopted or made, echoed in X-Request-Id), the inbound span, and the HTTP metrics.
  * The `route` label is the route template or `unmatched`, never a raw path.
  */
-function requestContext(deps: AppDeps): RequestHandler {
+function requestContext(deps: AppDeps, accessLines: AccessLog): RequestHandler {
   // prom-client hashes label sets on every call; children per label set are resolved once.
   const counters = new Map<string, { inc(): void }>()
   const histograms = new Map<string, { observe(v: number): void }>()
@@ -92,8 +99,8 @@ function requestContext(deps: AppDeps): RequestHandler {
   return function requestContextMiddleware(req, res, next) {
     const started = process.hrtime.bigint()
     const requestId = nextId(req.headers)
-    ;(req as { id?: string }).id = requestId
     res.locals.requestId = requestId
+    res.locals.startedAt = started
     res.setHeader('X-Request-Id', requestId)
     if (deps.health.draining) res.setHeader('Connection', 'close')
     const parent = propagation.extract(context.active(), req.headers)
@@ -112,7 +119,10 @@ function requestContext(deps: AppDeps): RequestHandler {
       span.updateName(`${req.method} ${route}`)
       span.setAttribute('http.route', route)
       span.setAttribute('http.response.status_code', res.statusCode)
-      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
+      if (res.statusCode >= 500) {
+        span.setStatus({ code: SpanStatusCode.ERROR })
+        accessLines.serverError(req, res)
+      }
       span.end()
     })
     context.with(trace.setSpan(parent, span), next)

@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Response, Router } from 'express'
+import type { ErrorRequestHandler, RequestHandler, Response, Router } from 'express'
 import type { Principal, VendResult } from '../../grant/vend.js'
 import { RequestInvalidError, ScopeUnknownError } from '../../errors.js'
 import { principalOf, requireAuth } from '../auth-middleware.js'
@@ -10,6 +10,7 @@ import type { AppDeps } from '../deps.js'
 import { toProblem } from '../problem.js'
 import { providerScopeOf, stsAuth, wantsProviderErrors } from '../sts-request-auth.js'
 import { noteError } from '../access-log.js'
+import { chain } from '../chain.js'
 import { ProviderUrlBody, StsQuery } from '../schemas/sts.js'
 import { validateBody, validateQuery } from '../validate-body.js'
 
@@ -123,7 +124,8 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
   }
 
   const authenticate = stsAuth({ verifyToken: deps.verifyToken, providerTokens: deps.providerTokens, acceptSessionTokenInUrl: deps.config.sts.acceptSessionTokenInUrl })
-  router.get('/v1/sts', authenticate, limitPerUser(deps.userLimiter), validateQuery(StsQuery), (req, res, next) => {
+  // One router layer for the route mobile apps call all day (see chain).
+  const vendForCaller: RequestHandler = (req, res, next) => {
     const requested = (req.query as StsQuery).scope
     // A provider token stands for its one scope: no scope named means that one.
     const scope = requested ?? providerScopeOf(res)
@@ -135,7 +137,8 @@ export function stsRoutes(deps: AppDeps, router: Router): void {
       return
     }
     deps.vendor.vend(principal, scope).then((result) => send(res, principal, result), next)
-  })
+  }
+  router.get('/v1/sts', chain([authenticate, limitPerUser(deps.userLimiter), validateQuery(StsQuery), vendForCaller]))
 
   router.post('/v1/sts/provider-url', requireAuth(deps.verifyToken), limitPerUser(deps.userLimiter), validateBody(ProviderUrlBody), (req, res, next) => {
     const body = req.body as ProviderUrlBody
