@@ -3,64 +3,73 @@ export interface CallPacerOptions {
   readonly callsPerSecond: number
   /** A monotonic clock in ms (default `performance.now`): pacing is about real elapsed time. */
   readonly now?: () => number
-  /**
-   * How much longer than a second must separate a call from the one `callsPerSecond` calls
-   * before it: slack for calls that reach STS a little later or earlier than they were sent.
-   */
+  /** How much longer than a second must separate a call from the end of the one a quota before it. */
   readonly windowMarginMs?: number
 }
 
 interface Waiter {
-  readonly resolve: (granted: boolean) => void
+  readonly resolve: (slot: PacerSlot | undefined) => void
   readonly timer: NodeJS.Timeout | undefined
 }
 
-const DEFAULT_WINDOW_MARGIN_MS = 5
+const DEFAULT_WINDOW_MARGIN_MS = 10
+
+/** A granted call: `settle` when it has ended (answered, failed or timed out). */
+export interface PacerSlot {
+  settle(): void
+}
 
 /**
- * Spreads AssumeRole calls evenly at STS's rate, so that a burst of cold users (a release day)
- * is served at the quota instead of being throttled and retried after a jittered wait.
+ * Keeps AssumeRole calls within STS's quota, so that a burst of cold users (a release day) is
+ * served at the quota instead of being throttled and retried after a wait.
  *
- * A token bucket of one call every `1000 / callsPerSecond` ms (a timer that fires late may be
- * caught up by one slot, no more), plus a guard for STS counting calls in fixed one-second
- * windows: a call never goes out less than a second (and the margin) after the call
- * `callsPerSecond` before it, so no window can hold more than the quota even when timers bunch
- * calls together. Callers wait in order; one whose deadline comes first leaves the queue without
- * calling. When STS throttles nonetheless, `holdFor` pauses every call for STS's `retryAfter`.
+ * A call never goes out less than a second (and a margin) after every call `callsPerSecond` or
+ * more grants before it has ended. A call reaches STS before it ends, so however late or early
+ * each one arrives (the first on a new connection takes the longest), no one-second window at
+ * STS, sliding or fixed, holds more than the quota. Up to the quota goes out at once: calls spaced
+ * evenly would leave each window's last calls for its end, and a slot lost to a timer firing late
+ * would then cost a whole further window. Callers wait in order; one whose deadline comes first
+ * leaves the queue without calling. When STS throttles nonetheless, `holdFor` pauses every call
+ * for STS's `retryAfter`.
  *
- * Real STS documents 100 AssumeRole calls per second per account, not how it counts them; a
- * fixed one-second window, as the sandbox STS counts, is the strictest reading that the guard
- * satisfies (a sliding window is satisfied too).
+ * Real STS documents 100 AssumeRole calls per second per account, not how it counts them; the
+ * sandbox STS counts fixed one-second windows from the first call after the last window.
  */
 export function createCallPacer(options: CallPacerOptions) {
   const rate = options.callsPerSecond
   const clock = options.now ?? (() => performance.now())
   if (!Number.isInteger(rate) || rate < 1) throw new TypeError('"callsPerSecond" must be a positive integer')
-  const intervalMs = 1000 / rate
   const windowMs = 1000 + (options.windowMarginMs ?? DEFAULT_WINDOW_MARGIN_MS)
-  // The times of the last `rate` calls, oldest at `oldest` once the ring is full.
-  const sent = new Float64Array(rate)
-  let sentCount = 0
-  let oldest = 0
-  let nextSlot = -Infinity
+  // Grant n uses ring position n % rate: when the call there ended (Infinity while it runs), and
+  // which grant holds it (a late settle of an earlier grant changes nothing).
+  const ended = new Float64Array(rate)
+  const holder = new Float64Array(rate).fill(-1)
+  let granted = 0
+  // The latest end among the calls `rate` or more grants back.
+  let endedBefore = -Infinity
   let holdUntil = -Infinity
   const queue: Waiter[] = []
   let pumpTimer: NodeJS.Timeout | undefined
 
-  const earliest = () => {
-    const slot = Math.max(nextSlot, holdUntil)
-    return sentCount === rate ? Math.max(slot, (sent[oldest] as number) + windowMs) : slot
+  /** When the next grant may go out: Infinity while the call a quota back has not ended. */
+  function earliest(): number {
+    if (granted < rate) return holdUntil
+    const end = ended[granted % rate] as number
+    return Math.max(holdUntil, Math.max(endedBefore, end) + windowMs)
   }
 
-  function grant(at: number): void {
-    // On the schedule, or late by less than a slot (a timer firing late): the next slot keeps the
-    // schedule; after a pause the schedule starts again from now (no burst of saved-up slots).
-    nextSlot = (at - nextSlot < intervalMs ? nextSlot : at) + intervalMs
-    if (sentCount < rate) {
-      sent[sentCount++] = at
-    } else {
-      sent[oldest] = at
-      oldest = (oldest + 1) % rate
+  function grant(): PacerSlot {
+    const position = granted % rate
+    if (granted >= rate) endedBefore = Math.max(endedBefore, ended[position] as number)
+    const mine = granted++
+    ended[position] = Infinity
+    holder[position] = mine
+    return {
+      settle() {
+        if (holder[position] !== mine || ended[position] !== Infinity) return
+        ended[position] = clock()
+        if (queue.length > 0) pump()
+      },
     }
   }
 
@@ -70,6 +79,8 @@ export function createCallPacer(options: CallPacerOptions) {
     while (queue.length > 0) {
       const now = clock()
       const at = earliest()
+      // Still running: its settle pumps again.
+      if (at === Infinity) return
       if (at > now) {
         pumpTimer = setTimeout(pump, Math.ceil(at - now))
         pumpTimer.unref?.()
@@ -77,31 +88,29 @@ export function createCallPacer(options: CallPacerOptions) {
       }
       const waiter = queue.shift() as Waiter
       if (waiter.timer !== undefined) clearTimeout(waiter.timer)
-      grant(now)
-      waiter.resolve(true)
+      waiter.resolve(grant())
     }
   }
 
   return {
     /**
-     * Resolves true when the caller may call STS now (the call is counted), or false once
-     * `maxWaitMs` have passed first, or cannot be met (nothing was counted, the caller is not queued).
-     * `first` puts the caller ahead of everyone waiting: a retry of a call that already waited.
+     * Resolves with a slot when the caller may call STS now (settle it when the call ends), or
+     * undefined once `maxWaitMs` have passed first, or cannot be met (nothing was counted, the
+     * caller is not queued). `first` puts the caller ahead of everyone waiting: a retry of a call
+     * that already waited.
      */
-    take(maxWaitMs: number, first = false): Promise<boolean> {
+    take(maxWaitMs: number, first = false): Promise<PacerSlot | undefined> {
       const now = clock()
       const deadlineAt = now + maxWaitMs
-      if (queue.length === 0 && earliest() <= now) {
-        grant(now)
-        return Promise.resolve(true)
-      }
+      if (queue.length === 0 && earliest() <= now) return Promise.resolve(grant())
       // No slot can come before the deadline: fail now rather than at the deadline.
-      if (deadlineAt <= now || earliest() >= deadlineAt) return Promise.resolve(false)
-      return new Promise<boolean>((resolve) => {
+      const at = earliest()
+      if (deadlineAt <= now || (at !== Infinity && at >= deadlineAt)) return Promise.resolve(undefined)
+      return new Promise<PacerSlot | undefined>((resolve) => {
         const timer = setTimeout(() => {
-          const at = queue.indexOf(waiter)
-          if (at >= 0) queue.splice(at, 1)
-          resolve(false)
+          const index = queue.indexOf(waiter)
+          if (index >= 0) queue.splice(index, 1)
+          resolve(undefined)
         }, deadlineAt - now)
         timer.unref?.()
         const waiter: Waiter = { resolve, timer }

@@ -32,15 +32,21 @@ export async function callWithRetry<T>(call: () => Promise<T>, options: RetryOpt
   let lastError: StsCallError | undefined
   const { pacer } = options
   for (let attempt = 0; attempt < options.maxAttempts; attempt++) {
-    if (pacer && !(await pacer.take(deadline - options.now(), attempt > 0))) break
+    const slot = pacer ? await pacer.take(deadline - options.now(), attempt > 0) : undefined
+    if (pacer && !slot) break
     const left = deadline - options.now()
-    if (left <= 0) break
+    if (left <= 0) {
+      slot?.settle()
+      break
+    }
     try {
       return await withTimeout(call(), Math.min(options.attemptTimeoutMs, left))
     } catch (err) {
       const failure = err instanceof StsCallError ? err : new StsCallError('retryable', 'Unknown', { cause: err })
       if (failure.kind === 'rejected' || failure.kind === 'forbidden') throw failure
       lastError = failure
+    } finally {
+      slot?.settle()
     }
     if (attempt === options.maxAttempts - 1) break
     const backoff = options.random() * Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt)

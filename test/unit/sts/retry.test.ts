@@ -97,7 +97,8 @@ describe('callWithRetry', () => {
     const pacer: CallPacer = {
       take: async (maxWaitMs, first) => {
         told.push(`take ${maxWaitMs} ${first ? 'first' : 'in turn'}`)
-        return true
+        const attempt = told.filter((t) => t.startsWith('take')).length
+        return { settle: () => told.push(`settle ${attempt}`) }
       },
       holdFor: (ms) => {
         told.push(`hold ${ms}`)
@@ -111,14 +112,14 @@ describe('callWithRetry', () => {
       if (calls++ === 0) throw new StsCallError('throttled', 'Throttling.User', { retryAfterMs: 800 })
       return 'ok'
     }, options)
-    // Then the pacer, not a private sleep, makes the retry wait
+    // Then the pacer, not a private sleep, makes the retry wait, and hears when each attempt ended
     expect(result).toBe('ok')
-    expect(told).toEqual(['take 3000 in turn', 'hold 800', 'take 3000 first'])
+    expect(told).toEqual(['take 3000 in turn', 'settle 1', 'hold 800', 'take 3000 first', 'settle 2'])
     expect(sleeps).toEqual([])
   })
 
   it('with a pacer: a caller whose deadline passes in the queue gets DeadlineExceeded and STS is not called', async () => {
-    const pacer: CallPacer = { take: async () => false, holdFor: () => undefined, waiting: 1 }
+    const pacer: CallPacer = { take: async () => undefined, holdFor: () => undefined, waiting: 1 }
     const { options } = harness({ pacer })
     let calls = 0
     await expect(callWithRetry(async () => {
