@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { RequestHandler, Response } from 'express'
-import morgan, { type TokenIndexer } from 'morgan'
+import morgan from 'morgan'
 import type { Logger } from 'pino'
 import { AuthExpiredError, AuthInvalidError } from '../errors.js'
 import type { Principal } from '../grant/vend.js'
@@ -55,7 +55,7 @@ export interface AccessLog {
  * response is hooked when it closes (morgan then logs it at once).
  */
 export function accessLog(logger: Logger): AccessLog {
-  const line = (tokens: TokenIndexer, req: IncomingMessage, res: ServerResponse) => {
+  const line = (req: IncomingMessage, res: ServerResponse) => {
     const locals = (res as unknown as Response).locals
     const principal = locals.principal as Principal | undefined
     const note = locals.errorNote as ErrorNote | undefined
@@ -63,8 +63,8 @@ export function accessLog(logger: Logger): AccessLog {
     const query = (req as { query?: Record<string, unknown> }).query
     const body = (req as { body?: unknown }).body
     const scope = typeof query?.scope === 'string' ? query.scope : typeof (body as { scope?: unknown } | undefined)?.scope === 'string' ? (body as { scope: string }).scope : undefined
+    // Set by the request context, which runs first: the line counts from the request's arrival.
     const started = locals.startedAt as bigint | undefined
-    const ms = started === undefined ? tokens['total-time']?.(req, res, '3') : (Number(process.hrtime.bigint() - started) / 1e6).toFixed(3)
     return {
       requestId: locals.requestId as string | undefined,
       method: req.method,
@@ -77,14 +77,14 @@ export function accessLog(logger: Logger): AccessLog {
       ...(scope ? { scope } : {}),
       ...(note ? { code: note.code, ...(note.reason ? { reason: note.reason } : {}), ...(note.err ? { err: note.err } : {}) } : {}),
       ...(res.writableFinished ? {} : { aborted: true }),
-      ...(ms !== undefined ? { ms: Number(ms) } : {}),
+      ...(started !== undefined ? { ms: Math.round(Number(process.hrtime.bigint() - started) / 1e3) / 1e3 } : {}),
     }
   }
   // morgan writes what its format function returns; this one writes through pino itself (levels,
   // redaction, the JSON shape of every other line) and returns null, which morgan skips.
-  const hook = morgan<IncomingMessage, ServerResponse>((tokens, req, res) => {
+  const hook = morgan<IncomingMessage, ServerResponse>((_tokens, req, res) => {
     const level = res.statusCode >= 500 ? 'error' : 'info'
-    if (logger.isLevelEnabled(level)) logger[level](line(tokens, req, res), 'request')
+    if (logger.isLevelEnabled(level)) logger[level](line(req, res), 'request')
     return null
   })
   const hooked = new WeakSet<ServerResponse>()

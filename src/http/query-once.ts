@@ -18,7 +18,9 @@ export function parseQueryOnce(app: Express): void {
     configurable: true,
     enumerable: true,
     get(this: object): unknown {
-      if (parsed.has(this)) return parsed.get(this)
+      // express's parsers always answer an object, so undefined means "not parsed yet".
+      const known = parsed.get(this)
+      if (known !== undefined) return known
       const value: unknown = parse.call(this)
       parsed.set(this, value)
       return value

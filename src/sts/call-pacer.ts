@@ -40,10 +40,9 @@ export function createCallPacer(options: CallPacerOptions) {
   const clock = options.now ?? (() => performance.now())
   if (!Number.isInteger(rate) || rate < 1) throw new TypeError('"callsPerSecond" must be a positive integer')
   const windowMs = 1000 + (options.windowMarginMs ?? DEFAULT_WINDOW_MARGIN_MS)
-  // Grant n uses ring position n % rate: when the call there ended (Infinity while it runs), and
-  // which grant holds it (a late settle of an earlier grant changes nothing).
+  // Grant n uses ring position n % rate: when the call there ended (Infinity while it runs). A
+  // position is granted again only once its call has ended, so each slot settles only its own.
   const ended = new Float64Array(rate)
-  const holder = new Float64Array(rate).fill(-1)
   let granted = 0
   // The latest end among the calls `rate` or more grants back.
   let endedBefore = -Infinity
@@ -61,12 +60,13 @@ export function createCallPacer(options: CallPacerOptions) {
   function grant(): PacerSlot {
     const position = granted % rate
     if (granted >= rate) endedBefore = Math.max(endedBefore, ended[position] as number)
-    const mine = granted++
+    granted++
     ended[position] = Infinity
-    holder[position] = mine
+    let settled = false
     return {
       settle() {
-        if (holder[position] !== mine || ended[position] !== Infinity) return
+        if (settled) return
+        settled = true
         ended[position] = clock()
         if (queue.length > 0) pump()
       },
@@ -102,9 +102,9 @@ export function createCallPacer(options: CallPacerOptions) {
     take(maxWaitMs: number, first = false): Promise<PacerSlot | undefined> {
       const now = clock()
       const deadlineAt = now + maxWaitMs
-      if (queue.length === 0 && earliest() <= now) return Promise.resolve(grant())
-      // No slot can come before the deadline: fail now rather than at the deadline.
       const at = earliest()
+      if (queue.length === 0 && at <= now) return Promise.resolve(grant())
+      // No slot can come before the deadline: fail now rather than at the deadline.
       if (deadlineAt <= now || (at !== Infinity && at >= deadlineAt)) return Promise.resolve(undefined)
       return new Promise<PacerSlot | undefined>((resolve) => {
         const timer = setTimeout(() => {

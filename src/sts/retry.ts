@@ -35,11 +35,8 @@ export async function callWithRetry<T>(call: () => Promise<T>, options: RetryOpt
     const slot = pacer ? await pacer.take(deadline - options.now(), attempt > 0) : undefined
     if (pacer && !slot) break
     const left = deadline - options.now()
-    if (left <= 0) {
-      slot?.settle()
-      break
-    }
     try {
+      if (left <= 0) break
       return await withTimeout(call(), Math.min(options.attemptTimeoutMs, left))
     } catch (err) {
       const failure = err instanceof StsCallError ? err : new StsCallError('retryable', 'Unknown', { cause: err })
