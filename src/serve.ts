@@ -15,6 +15,7 @@ import { createServerObjectHead } from './compose/object-head.js'
 import { createVending } from './compose/vendor.js'
 import { loadScopes } from './grant/scopes.js'
 import { createApp } from './http/app.js'
+import { appMessageClasses } from './http/app-messages.js'
 import type { AppDeps, HealthState } from './http/deps.js'
 import { createMetrics } from './http/metrics.js'
 import { createPublicKeyFetcher } from './http/public-key-fetcher.js'
@@ -214,7 +215,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const { deps, sandboxSts, sandboxOss, setPublicUrl } = built
   const app = createApp(deps)
   // Node enforces both timeouts only when it checks (every 30 s by default); check every second.
-  const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 }, app)
+  const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000, ...appMessageClasses(app) }, app)
   server.keepAliveTimeout = 5_000
   try {
     await listen(server, options.config.server.port, options.config.server.host)

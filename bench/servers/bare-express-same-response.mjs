@@ -1,5 +1,9 @@
 // Control for (b): bare express answering with exactly the headers and body ossvend sends.
+// With BENCH_BORN=1 its server makes requests and responses with express's prototypes from the
+// start, as ossvend's does (src/http/app-messages.ts): the peer for ossvend's own work alone.
+import { createServer } from 'node:http'
 import express from 'express'
+import { appMessageClasses } from '../../dist/http/app-messages.js'
 
 const headers = JSON.parse(process.env.BENCH_HEADERS)
 const body = process.env.BENCH_BODY
@@ -10,4 +14,5 @@ app.get('/', (_req, res) => {
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v)
   res.type('application/json').send(body)
 })
-const server = app.listen(0, '127.0.0.1', () => console.log(`listening http://127.0.0.1:${server.address().port}`))
+const server = createServer(process.env.BENCH_BORN === '1' ? { ...appMessageClasses(app) } : {}, app)
+server.listen(0, '127.0.0.1', () => console.log(`listening http://127.0.0.1:${server.address().port}`))

@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs'
+import { IncomingMessage, ServerResponse } from 'node:http'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,6 +20,20 @@ beforeAll(async () => {
   server = await startServer({ config, env: {}, logger: createLogger(captureStream(), 'warn') })
 })
 afterAll(() => server.close())
+
+describe('the server', () => {
+  it('makes requests and responses with the app prototypes from the start (express then has none to change)', async () => {
+    const seen: string[] = []
+    const spy = (req: IncomingMessage, res: ServerResponse) => seen.push(Object.getPrototypeOf(req) === IncomingMessage.prototype ? 'node' : 'app', Object.getPrototypeOf(res) === ServerResponse.prototype ? 'node' : 'app')
+    server.server.prependListener('request', spy)
+    try {
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
+    } finally {
+      server.server.off('request', spy)
+    }
+    expect(seen).toEqual(['app', 'app'])
+  })
+})
 
 describe('the documented HTTP timeouts hold', () => {
   it('closes a connection that trickles its headers once headersTimeout (10 s) has passed, not 30 s later', async () => {
