@@ -2,7 +2,7 @@ import { IncomingMessage, ServerResponse } from 'node:http'
 import type express from 'express'
 
 type MessageClasses = { IncomingMessage: typeof IncomingMessage; ServerResponse: typeof ServerResponse }
-type Initialiser = (this: unknown, ...args: unknown[]) => void
+type Initialiser = (this: unknown, ...args: unknown[]) => unknown
 
 /** Node's constructors are plain functions (not classes), so a subtype can run them on `this`. */
 const callable = (ctor: unknown) => typeof ctor === 'function' && !/^class\b/.test(Function.prototype.toString.call(ctor))
@@ -26,12 +26,13 @@ export function appMessageClasses(app: express.Express): Partial<MessageClasses>
   if (!callable(IncomingMessage) || !callable(ServerResponse)) return {}
   const initRequest = IncomingMessage as unknown as Initialiser
   const initResponse = ServerResponse as unknown as Initialiser
-  function AppRequest(this: unknown, ...args: unknown[]): void {
-    initRequest.apply(this, args)
+  // A constructor that returns an object of its own (none of Node's do) is let have its way.
+  function AppRequest(this: unknown, ...args: unknown[]): unknown {
+    return initRequest.apply(this, args) ?? this
   }
   AppRequest.prototype = app.request
-  function AppResponse(this: unknown, ...args: unknown[]): void {
-    initResponse.apply(this, args)
+  function AppResponse(this: unknown, ...args: unknown[]): unknown {
+    return initResponse.apply(this, args) ?? this
   }
   AppResponse.prototype = app.response
   return { IncomingMessage: AppRequest as unknown as typeof IncomingMessage, ServerResponse: AppResponse as unknown as typeof ServerResponse }
