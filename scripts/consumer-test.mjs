@@ -120,7 +120,7 @@ await run('each entry point imports (ESM) and requires (CommonJS), with its expo
     const tpl = await import('ossvend/policies/templates/read-write.json', { with: { type: 'json' } })
     const want = { root: ['createSimulator', 'parsePolicy', 'evaluate', 'authorize', 'renderPolicy', 'probeSessionPolicy', 'loadBuiltInTemplate'],
       oss: ['presignUrlV1', 'presignUrlV4', 'authorizationV1', 'authorizationV4', 'buildPostFormV1', 'buildPostFormV4', 'verifyRequest', 'verifyPostForm', 'verifyCallback', 'encodeCallbackParam', 'crc64', 'crc64String', 'crc64Combine'],
-      server: ['createApp', 'startServer', 'loadConfig'] }
+      server: ['createApp', 'appMessageClasses', 'startServer', 'loadConfig'] }
     const mods = { root, oss, server }
     for (const [m, names] of Object.entries(want)) for (const n of names) if (typeof mods[m][n] !== 'function') throw new Error(m + ' lacks ' + n)
     if ('run' in root || 'startServer' in root) throw new Error('the root entry exposes the CLI or the server')

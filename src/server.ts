@@ -2,6 +2,7 @@
 // Named re-exports only.
 
 export { createApp } from './http/app.js'
+export { appMessageClasses } from './http/app-messages.js'
 export type { AppDeps, HealthState } from './http/deps.js'
 export { startServer, buildDeps, isSandbox } from './serve.js'
 export type { StartOptions, RunningServer, BuiltDeps } from './serve.js'
