@@ -37,14 +37,15 @@ export async function run_() {
     const sample = await fetch(`${ossvend}/v1/sts?scope=read`, { headers: { authorization: `Bearer ${one}` } })
     const sampleHeaders = Object.fromEntries([...sample.headers].filter(([k]) => !['content-length', 'date', 'connection', 'keep-alive', 'content-type'].includes(k)))
     const sampleBody = await sample.text()
-    const same = await start('bench/servers/bare-express-same-response.mjs', [], { BENCH_HEADERS: JSON.stringify(sampleHeaders), BENCH_BODY: sampleBody }, /listening (http:\S+)/)
-    await run(`${same}/`, { duration: 2 })
-    const a2 = await run(`${same}/`)
+    const sameResponse = async (env) => {
+      const url = await start('bench/servers/bare-express-same-response.mjs', [], { BENCH_HEADERS: JSON.stringify(sampleHeaders), BENCH_BODY: sampleBody, ...env }, /listening (http:\S+)/)
+      await run(`${url}/`, { duration: 2 })
+      return run(`${url}/`)
+    }
+    const a2 = await sameResponse({})
     // And the same on a server whose messages are born with express's prototypes, as ossvend's
     // are: what is left is ossvend's own work (auth, limits, cache, metrics, tracing).
-    const born = await start('bench/servers/bare-express-same-response.mjs', [], { BENCH_HEADERS: JSON.stringify(sampleHeaders), BENCH_BODY: sampleBody, BENCH_BORN: '1' }, /listening (http:\S+)/)
-    await run(`${born}/`, { duration: 2 })
-    const a3 = await run(`${born}/`)
+    const a3 = await sameResponse({ BENCH_BORN: '1' })
     const c = await run(`${naive}/`)
     // (c) spends the same STS account's quota; its last one-second window must close first, or
     // the cold start would share it (STS counts calls per account, not per caller).

@@ -50,9 +50,9 @@ export interface AccessLog {
  * pino, with request id, method, route template, status, duration from the request's start,
  * bytes, user id, scope, and the error code if any. The path is logged without its query (tokens
  * travel there); stacks only for unexpected errors.
- * Hooking a response costs as much as the rest of a warm `GET /v1/sts`, so while the logger's
- * level is above `info` (only 5xx lines could be written) requests are not hooked, and a 5xx
- * response is hooked when it closes (morgan then logs it at once).
+ * Hooking a response and writing its line cost about as much as the rest of a warm
+ * `GET /v1/sts`, so while the logger's level is above `info` (only 5xx lines could be written)
+ * requests are not hooked, and a 5xx response is hooked when it closes (morgan then logs it at once).
  */
 export function accessLog(logger: Logger): AccessLog {
   const line = (req: IncomingMessage, res: ServerResponse) => {

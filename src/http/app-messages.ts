@@ -24,16 +24,16 @@ const callable = (ctor: unknown) => typeof ctor === 'function' && !/^class\b/.te
  */
 export function appMessageClasses(app: express.Express): Partial<MessageClasses> {
   if (!callable(IncomingMessage) || !callable(ServerResponse)) return {}
-  const initRequest = IncomingMessage as unknown as Initialiser
-  const initResponse = ServerResponse as unknown as Initialiser
+  return { IncomingMessage: bornWith(IncomingMessage, app.request), ServerResponse: bornWith(ServerResponse, app.response) }
+}
+
+/** A constructor that makes `prototype`'s objects and has Node's `ctor` initialise them. */
+function bornWith<T>(ctor: T, prototype: object): T {
+  const init = ctor as unknown as Initialiser
   // A constructor that returns an object of its own (none of Node's do) is let have its way.
-  function AppRequest(this: unknown, ...args: unknown[]): unknown {
-    return initRequest.apply(this, args) ?? this
+  function Born(this: unknown, ...args: unknown[]): unknown {
+    return init.apply(this, args) ?? this
   }
-  AppRequest.prototype = app.request
-  function AppResponse(this: unknown, ...args: unknown[]): unknown {
-    return initResponse.apply(this, args) ?? this
-  }
-  AppResponse.prototype = app.response
-  return { IncomingMessage: AppRequest as unknown as typeof IncomingMessage, ServerResponse: AppResponse as unknown as typeof ServerResponse }
+  Born.prototype = prototype
+  return Born as unknown as T
 }

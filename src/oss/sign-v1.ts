@@ -53,7 +53,8 @@ export function canonicalizedResourceV1(bucket: string, key: string, query: Quer
   for (let i = 0; i < subs.length; i++) {
     const k = subs[i] as string
     const v = query[k]
-    out += `${i === 0 ? '?' : '&'}${v === null || v === undefined || v === '' ? k : `${k}=${v}`}`
+    out += i === 0 ? `?${k}` : `&${k}`
+    if (v !== null && v !== undefined && v !== '') out += `=${v}`
   }
   return out
 }
@@ -141,18 +142,15 @@ export function presignUrlV1(input: PresignV1Input): PresignedUrl {
   let stringToSign: string
   let signed: string
   if (isEmpty(input.query)) {
-    // Only the token is signed and sent beside the three parameters every V1 URL has. With no
-    // headers either (most URLs), the string to sign is written out directly.
-    stringToSign = isEmpty(input.headers)
-      ? `${input.method.toUpperCase()}\n\n\n${expires}\n${canonicalizedResourceV1(input.bucket, input.key)}${token ? `?security-token=${token}` : ''}`
-      : stringToSignV1({
-        method: input.method,
-        bucket: input.bucket,
-        key: input.key,
-        date: expires,
-        headers: input.headers ?? {},
-        query: token ? { 'security-token': token } : {},
-      })
+    // Only the token is signed and sent beside the three parameters every V1 URL has.
+    stringToSign = stringToSignV1({
+      method: input.method,
+      bucket: input.bucket,
+      key: input.key,
+      date: expires,
+      headers: input.headers ?? {},
+      query: token ? { 'security-token': token } : {},
+    })
     signed = token ? `&security-token=${uriEncode(token)}` : ''
   } else {
     const query: Record<string, string> = { ...input.query }
