@@ -3,59 +3,21 @@
  * but on native 64-bit integers, so each 16 bytes cost 16 table loads instead of 32 and twice as
  * many shifts. About twice the JavaScript loop's speed, copy into the module's memory included.
  *
- * The module is small enough to be written here instruction by instruction (no toolchain, no
- * binary blob): one function `update(pointer, length, crc) -> crc` over the data at `pointer`,
- * with the 16 tables of 256 entries at the start of memory.
+ * The module is small enough to be written here instruction by instruction (wasm-emit.ts): one
+ * function `update(pointer, length, crc) -> crc` over the data at `pointer`, with the 16 tables
+ * of 256 entries at the start of memory.
  */
+
+import { I32, I64, get, i32, i64, load64, load8, op, set, wasmModule, webAssembly, type WasmApi, type WasmFunction } from './wasm-emit.js'
 
 const TABLE_BYTES = 256 * 8
 const TABLES = 16
+/** How much memory the tables take, from address 0. */
+export const CRC64_TABLES_BYTES = TABLES * TABLE_BYTES
 /** Where data is copied to: after the tables. */
-const DATA_AT = TABLES * TABLE_BYTES
+const DATA_AT = CRC64_TABLES_BYTES
 /** How much data one call takes: memory is two 64 KiB pages, the tables use 32 KiB. */
 const WINDOW = 65536
-
-function uleb(value: number): number[] {
-  const out: number[] = []
-  let n = value
-  do {
-    let byte = n & 0x7f
-    n >>>= 7
-    if (n !== 0) byte |= 0x80
-    out.push(byte)
-  } while (n !== 0)
-  return out
-}
-
-function sleb(value: number): number[] {
-  const out: number[] = []
-  let n = BigInt(value)
-  for (;;) {
-    const byte = Number(n & 0x7fn)
-    n >>= 7n
-    if ((n === 0n && (byte & 0x40) === 0) || (n === -1n && (byte & 0x40) !== 0)) return [...out, byte]
-    out.push(byte | 0x80)
-  }
-}
-
-const vector = (items: number[][]) => [...uleb(items.length), ...items.flat()]
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body]
-// ASCII names; no Buffer, as browsers load this module too (the upload page checks CRCs with it).
-const name = (text: string) => [...uleb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))]
-
-const I32 = 0x7f
-const I64 = 0x7e
-const op = {
-  block: [0x02, 0x40], loop: [0x03, 0x40], end: 0x0b, br: 0x0c, brIf: 0x0d,
-  i32Add: 0x6a, i32And: 0x71, i32Shl: 0x74, i32GeU: 0x4f, i32Wrap: 0xa7,
-  i64Xor: 0x85, i64ShrU: 0x88, i64ExtendU: 0xad,
-} as const
-const get = (local: number) => [0x20, ...uleb(local)]
-const set = (local: number) => [0x21, ...uleb(local)]
-const i32 = (value: number) => [0x41, ...sleb(value)]
-const i64 = (value: number) => [0x42, ...sleb(value)]
-const load64 = (offset: number) => [0x29, 3, ...uleb(offset)]
-const load8 = [0x2d, 0, 0]
 
 // Locals: 0 pointer, 1 length, 2 crc (parameters); 3 end of the 16-byte blocks, 4 end, 5 word.
 const P = 0
@@ -68,6 +30,16 @@ const WORD = 5
 /** The entry of table `table` for byte `shift / 8` of the 64-bit value `value` leaves on the stack. */
 function lookup(value: number[], shift: number, table: number): number[] {
   return [...value, ...i64(shift), op.i64ShrU, op.i32Wrap, ...i32(255), op.i32And, ...i32(3), op.i32Shl, ...load64(table * TABLE_BYTES)]
+}
+
+/**
+ * Code that advances the CRC in local `crc` over the 8 bytes at `pointer + offset` (slicing by 8,
+ * tables 7-0): a step another loop can interleave with its own work.
+ */
+export function crc64Step8(pointer: number, offset: number, crc: number): number[] {
+  const code = [...get(crc), ...get(pointer), ...load64(offset), op.i64Xor, ...set(crc), ...lookup(get(crc), 0, 7)]
+  for (let j = 1; j < 8; j++) code.push(...lookup(get(crc), 8 * j, 7 - j), op.i64Xor)
+  return [...code, ...set(crc)]
 }
 
 function updateBody(): number[] {
@@ -96,26 +68,29 @@ function updateBody(): number[] {
     ...get(P), ...i32(1), op.i32Add, ...set(P),
     op.br, 0, op.end, op.end,
     ...get(CRC), ...i64(-1), op.i64Xor,
-    op.end,
   ]
 }
 
-function moduleBytes(): Uint8Array {
-  const code = [...vector([[...uleb(2), I32], [...uleb(1), I64]]), ...updateBody()]
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vector([[0x60, ...vector([[I32], [I32], [I64]]), ...vector([[I64]])]])),
-    ...section(3, vector([[0]])),
-    ...section(5, vector([[0x00, ...uleb(2)]])),
-    ...section(7, vector([[...name('memory'), 0x02, 0], [...name('update'), 0x00, 0]])),
-    ...section(10, vector([[...uleb(code.length), ...code]])),
-  ])
+/** `update(pointer, length, crc) -> crc`, for a module whose memory starts with the tables of `crc64Tables`. */
+export function crc64UpdateFunction(): WasmFunction {
+  return { name: 'update', params: [I32, I32, I64], results: [I64], locals: [[2, I32], [1, I64]], code: updateBody() }
 }
 
-// The parts of the WebAssembly API used here (the compiler's Node types do not declare it).
-interface WasmApi {
-  readonly Module: new (bytes: Uint8Array) => object
-  readonly Instance: new (module: object) => { readonly exports: Record<string, unknown> }
+/** The 16 tables of 256 entries for reflected polynomial `poly`, in the order the code reads them. */
+export function crc64Tables(poly: bigint): BigUint64Array {
+  const tables = new BigUint64Array(TABLES * 256)
+  for (let n = 0; n < 256; n++) {
+    let crc = BigInt(n)
+    for (let k = 0; k < 8; k++) crc = crc & 1n ? (crc >> 1n) ^ poly : crc >> 1n
+    tables[n] = crc
+  }
+  for (let t = 1; t < TABLES; t++) {
+    for (let n = 0; n < 256; n++) {
+      const previous = tables[(t - 1) * 256 + n] as bigint
+      tables[t * 256 + n] = (previous >> 8n) ^ (tables[Number(previous & 0xffn)] as bigint)
+    }
+  }
+  return tables
 }
 
 /** The compiled module and the tables its memory must start with: what a worker thread needs. */
@@ -131,27 +106,15 @@ export interface WasmCrc64Parts {
 
 /** The module and tables for reflected polynomial `poly`, or undefined without WebAssembly. */
 export function compileWasmCrc64(poly: bigint): WasmCrc64Parts | undefined {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+  const wasm = webAssembly()
   if (wasm === undefined) return undefined
   let module: object
   try {
-    module = new wasm.Module(moduleBytes())
+    module = new wasm.Module(wasmModule([crc64UpdateFunction()], 2))
   } catch {
     return undefined
   }
-  const tables = new BigUint64Array(TABLES * 256)
-  for (let n = 0; n < 256; n++) {
-    let crc = BigInt(n)
-    for (let k = 0; k < 8; k++) crc = crc & 1n ? (crc >> 1n) ^ poly : crc >> 1n
-    tables[n] = crc
-  }
-  for (let t = 1; t < TABLES; t++) {
-    for (let n = 0; n < 256; n++) {
-      const previous = tables[(t - 1) * 256 + n] as bigint
-      tables[t * 256 + n] = (previous >> 8n) ^ (tables[Number(previous & 0xffn)] as bigint)
-    }
-  }
-  return { module, tables, dataAt: DATA_AT, window: WINDOW }
+  return { module, tables: crc64Tables(poly), dataAt: DATA_AT, window: WINDOW }
 }
 
 /**
@@ -161,7 +124,7 @@ export function compileWasmCrc64(poly: bigint): WasmCrc64Parts | undefined {
 export function loadWasmCrc64(poly: bigint): ((data: Uint8Array, previous: bigint) => bigint) | undefined {
   const parts = compileWasmCrc64(poly)
   if (parts === undefined) return undefined
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly as WasmApi
+  const wasm = webAssembly() as WasmApi
   let instance: InstanceType<WasmApi['Instance']>
   try {
     instance = new wasm.Instance(parts.module)

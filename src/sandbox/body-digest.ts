@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { crc64, crc64WasmParts } from '../oss/crc64.js'
+import { OnePassDigests } from './one-pass-digest.js'
 
 /** What the store records of every body: its MD5 (ETag, Content-MD5) and CRC-64 (x-oss-hash-crc64ecma). */
 export interface Digests {
@@ -202,19 +203,28 @@ function inlineDigest(chunks: readonly Buffer[]): Digests {
 }
 
 /**
- * MD5 and CRC-64 of request bodies on worker threads, so the thread that reads sockets and
- * writes files is not the one hashing every byte (about 2.5 ms of CPU per MiB): on a machine
- * with a core to spare, uploads are no longer bound by one thread. Small bodies are hashed
- * inline. Without WebAssembly or worker threads, everything is hashed inline.
+ * MD5 and CRC-64 of request bodies, on worker threads or on the calling thread.
+ *
+ * On worker threads (OpenSSL's MD5, then crc64-wasm.ts's loop), the thread that reads sockets and
+ * writes files is not the one hashing every byte: with cores to spare, uploads are not bound by
+ * one thread. Small bodies are hashed inline.
+ *
+ * On the calling thread (size 0), each chunk goes once through one WebAssembly loop that does
+ * both (one-pass-digest.ts, about 1.55 ms of CPU per MiB against 2.0). That is the default on one
+ * or two cores, where a worker adds no throughput (both cores are busy anyway) but costs a copy,
+ * a message and a thread wake-up per body: 1 MiB uploads through ali-oss, 8 at once, ran at
+ * 215-227 MB/s with a worker and 251-258 MB/s inline on the 2-core development machine. Without
+ * WebAssembly, everything is hashed inline with OpenSSL's MD5 and crc64.ts.
  */
 export class DigestPool {
   readonly #size: number
   readonly #workers: DigestWorker[] = []
   #parts: ReturnType<typeof crc64WasmParts> | null = null
+  #onePass: OnePassDigests | undefined | null = null
   #nextId = 1
 
-  /** `size` worker threads at most (0: everything inline). */
-  constructor(size = Math.max(1, Math.min(4, availableParallelism() - 1))) {
+  /** `size` worker threads at most (0: everything on the calling thread). */
+  constructor(size = availableParallelism() > 2 ? Math.min(4, availableParallelism() - 1) : 0) {
     this.#size = size
   }
 
@@ -237,6 +247,10 @@ export class DigestPool {
 
   /** A digest for one body. */
   start(): BodyDigest {
+    if (this.#size === 0) {
+      if (this.#onePass === null) this.#onePass = OnePassDigests.create()
+      if (this.#onePass !== undefined) return this.#onePass.start()
+    }
     // Undecided while the body is small (its chunks held); then on a worker, or, when no worker
     // can run, inline.
     let held: Buffer[] = []

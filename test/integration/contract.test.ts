@@ -330,6 +330,16 @@ describe('every route answers as documented', () => {
     expect(conforms(await request(t.app).get('/assets/js/nope.js'), 'get', '/assets/js/{name}').status).toBe(404)
     expect(conforms(await request(t.app).get('/assets/app.css'), 'get', '/assets/{name}').status).toBe(200)
     expect(conforms(await request(t.app).get('/assets/nope.js'), 'get', '/assets/{name}').status).toBe(404)
+    // The page imports crc64.js; every module it imports, relative to /assets/, is served too.
+    const pending = ['crc64.js']
+    const served = new Set<string>()
+    for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+      const res = await request(t.app).get(`/assets/${name}`)
+      expect(res.status, name).toBe(200)
+      served.add(name)
+      for (const [, imported] of res.text.matchAll(/from '\.\/([\w.-]+\.js)'/g)) if (imported && !served.has(imported)) pending.push(imported)
+    }
+    expect([...served].sort()).toEqual(['crc64-wasm.js', 'crc64.js', 'wasm-emit.js'])
     expect(conforms(await request(t.app).get('/docs/docs.js'), 'get', '/docs/{name}').status).toBe(200)
     expect(conforms(await request(t.app).get('/docs/swagger-ui.css'), 'get', '/docs/{name}').status).toBe(200)
     expect(conforms(await request(t.app).get('/docs/..%2Fpackage.json'), 'get', '/docs/{name}').status).toBe(404)

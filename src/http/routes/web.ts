@@ -16,8 +16,9 @@ const ASSETS: Readonly<Record<string, StaticAsset>> = {
   'app.css': { file: fileURLToPath(new URL('app.css', ASSET_DIR)), type: 'text/css; charset=utf-8' },
   // The same CRC-64 code the server uses, built to plain ESM: the page checks uploads with it.
   'crc64.js': { file: firstExisting([new URL('oss/crc64.js', HERE), new URL('../dist/oss/crc64.js', HERE)]), type: SCRIPT_TYPE },
-  // crc64.js imports it (relative to /assets/).
+  // crc64.js imports it, and it imports wasm-emit.js (relative to /assets/).
   'crc64-wasm.js': { file: firstExisting([new URL('oss/crc64-wasm.js', HERE), new URL('../dist/oss/crc64-wasm.js', HERE)]), type: SCRIPT_TYPE },
+  'wasm-emit.js': { file: firstExisting([new URL('oss/wasm-emit.js', HERE), new URL('../dist/oss/wasm-emit.js', HERE)]), type: SCRIPT_TYPE },
   'aliyun-oss-sdk.min.js': { file: firstExisting([new URL('aliyun-oss-sdk.min.js', ASSET_DIR), 'ali-oss/dist/aliyun-oss-sdk.min.js']), type: SCRIPT_TYPE },
 }
 
