@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { closeSync, createReadStream, createWriteStream, openSync, renameSync, writeFileSync, writev } from 'node:fs'
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { crc64Combine } from '../oss/crc64.js'
@@ -107,6 +107,15 @@ async function writeAll(fd: number, chunks: Buffer[], total: number): Promise<vo
   }
 }
 
+/** Removes a file; one that is already gone is fine. */
+async function removeIfThere(path: string): Promise<void> {
+  try {
+    await unlink(path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+}
+
 /** One pool of hashing threads for every store in the process. */
 const sharedDigestPool = new DigestPool()
 
@@ -125,6 +134,9 @@ export class ObjectStore {
   readonly #uploads = new Map<string, MultipartUpload>()
   readonly #appending = new Map<string, Promise<unknown>>()
   readonly #digests: DigestPool
+  /** File names this store makes: random per process, then counted (random bytes per file cost more than a rename). */
+  readonly #namePrefix = `${randomBytes(8).toString('hex')}-`
+  #named = 0
 
   constructor(root: string, digests: DigestPool = sharedDigestPool) {
     this.#root = root
@@ -159,6 +171,11 @@ export class ObjectStore {
     }
   }
 
+  /** A name no other file of this data folder has (new files are opened with 'wx' all the same). */
+  #uniqueName(): string {
+    return this.#namePrefix + (this.#named++).toString(36)
+  }
+
   buckets(): string[] {
     return [...this.#buckets.keys()].sort()
   }
@@ -175,7 +192,7 @@ export class ObjectStore {
   async put(bucket: string, key: string, body: Readable, options: PutOptions): Promise<ObjectMeta> {
     const index = this.#index(bucket)
     if (options.forbidOverwrite && index.has(key)) throw new StoreError('FileAlreadyExists', 'The object you specified already exists and can not be overwritten.')
-    const staged = await this.stage(body, options.maxBytes)
+    const staged = await this.stage(body, options.maxBytes, bucket)
     try {
       if (options.contentMd5 !== undefined && options.contentMd5 !== staged.md5.toString('base64')) {
         throw new StoreError('InvalidDigest', 'The Content-MD5 you specified did not match what we received.')
@@ -192,10 +209,12 @@ export class ObjectStore {
    * chunk goes once through MD5 and CRC-64 as it arrives (on a worker thread for all but small
    * bodies, see body-digest.ts), and the chunks reach the file as they are, gathered into one
    * vectored write per WRITE_BATCH_BYTES (one thread-pool round trip for a 1 MiB object instead
-   * of one per socket read).
+   * of one per socket read). A body staged for `bucket` is written straight into that bucket's
+   * folder as a data file no metadata names yet (so publishing it needs no rename, and start-up
+   * removes it if the process dies first); otherwise into tmp/.
    */
-  async stage(body: Readable, maxBytes = Infinity): Promise<StagedBody> {
-    const path = join(this.#root, 'tmp', randomBytes(12).toString('hex'))
+  async stage(body: Readable, maxBytes = Infinity, bucket?: string): Promise<StagedBody> {
+    const path = bucket === undefined ? join(this.#root, 'tmp', this.#uniqueName()) : join(this.#bucketDir(bucket), `${this.#uniqueName()}.data`)
     const digest = this.#digests.start()
     let size = 0
     let digests: Digests
@@ -250,7 +269,7 @@ export class ObjectStore {
 
   /** A copy of an object's data under another key (CopyObject). */
   async copy(sourceBucket: string, source: ObjectMeta, bucket: string, key: string, options: PutOptions): Promise<ObjectMeta> {
-    const staged = await this.stage(this.read(sourceBucket, source))
+    const staged = await this.stage(this.read(sourceBucket, source), Infinity, bucket)
     try {
       return await this.publish(bucket, key, staged, { ...options, etag: source.etag, crc64: source.crc64 })
     } catch (err) {
@@ -330,7 +349,7 @@ export class ObjectStore {
     const small = parts.slice(0, -1).find((p) => p.size < MIN_PART_BYTES)
     if (small) throw new StoreError('EntityTooSmall', `Your proposed upload is smaller than the minimum allowed size: part ${small.partNumber} has ${small.size} bytes, and every part but the last needs ${MIN_PART_BYTES}.`)
     const dir = join(this.#root, 'uploads', id)
-    const path = join(this.#root, 'tmp', randomBytes(12).toString('hex'))
+    const path = join(this.#root, 'tmp', this.#uniqueName())
     // One pipeline for all the parts: a pipeline per part into one shared file stream left a
     // listener behind on it each time (MaxListenersExceededWarning from the 11th part on).
     const files = parts.map((part) => join(dir, `${part.partNumber}.part`))
@@ -388,7 +407,7 @@ export class ObjectStore {
       throw new StoreError('PositionNotEqualToLength', 'Position is not equal to file length.', { 'x-oss-next-append-position': String(length) })
     }
     const staged = await this.stage(body, options.maxBytes === undefined ? undefined : options.maxBytes - length)
-    const path = join(this.#root, 'tmp', randomBytes(12).toString('hex'))
+    const path = join(this.#root, 'tmp', this.#uniqueName())
     try {
       if (options.contentMd5 !== undefined && options.contentMd5 !== staged.md5.toString('base64')) {
         throw new StoreError('InvalidDigest', 'The Content-MD5 you specified did not match what we received.')
@@ -422,8 +441,11 @@ export class ObjectStore {
     const index = this.#index(bucket)
     const dir = this.#bucketDir(bucket)
     const name = fileNameFor(key)
-    const dataFile = `${name}.${randomBytes(6).toString('hex')}.data`
-    renameSync(tmp, join(dir, dataFile))
+    let dataFile = basename(tmp)
+    if (dirname(tmp) !== dir || !dataFile.endsWith('.data')) {
+      dataFile = `${this.#uniqueName()}.data`
+      renameSync(tmp, join(dir, dataFile))
+    }
     const o = info.options
     const meta: ObjectMeta = {
       key,
@@ -439,12 +461,12 @@ export class ObjectStore {
       ...(info.appendable ? { appendable: true } : {}),
       dataFile,
     }
-    const metaTmp = join(this.#root, 'tmp', `${randomBytes(12).toString('hex')}.meta`)
+    const metaTmp = join(this.#root, 'tmp', `${this.#uniqueName()}.meta`)
     writeFileSync(metaTmp, JSON.stringify(meta))
     renameSync(metaTmp, join(dir, `${name}.meta.json`))
     const previous = index.get(key)
     index.set(key, meta)
-    if (previous && previous.dataFile !== dataFile) await rm(join(dir, previous.dataFile), { force: true })
+    if (previous && previous.dataFile !== dataFile) await removeIfThere(join(dir, previous.dataFile))
     return meta
   }
 
@@ -459,7 +481,7 @@ export class ObjectStore {
     const meta = this.head(bucket, key)
     if (!meta) return
     const updated = { ...meta, acl }
-    const tmp = join(this.#root, 'tmp', `${randomBytes(12).toString('hex')}.meta`)
+    const tmp = join(this.#root, 'tmp', `${this.#uniqueName()}.meta`)
     await writeFile(tmp, JSON.stringify(updated))
     await rename(tmp, join(this.#bucketDir(bucket), `${fileNameFor(key)}.meta.json`))
     this.#index(bucket).set(key, updated)

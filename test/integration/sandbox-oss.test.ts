@@ -53,6 +53,19 @@ describe('sandbox OSS, driven by the real ali-oss client', () => {
     expect(head.res.headers['content-length']).toBe(String(data.length))
   })
 
+  it('gives a large upload OSS\'s ETag and CRC-64, and each answer its own OSS-shaped request ID', async () => {
+    // Random bytes, not a multiple of 64, in more than one hashing window.
+    const data = Buffer.from(Array.from({ length: 3 * 1024 * 1024 + 17 }, (_, i) => (i * 2654435761) >>> 24))
+    const put = await clients.alice!.put('alice/large.bin', data)
+    expect(put.res.headers.etag).toBe(`"${createHash('md5').update(data).digest('hex').toUpperCase()}"`)
+    expect(put.res.headers['x-oss-hash-crc64ecma']).toBe(crc64(data).toString())
+    const got = await clients.alice!.get('alice/large.bin')
+    expect(got.content.equals(data)).toBe(true)
+    const ids = [put.res.headers['x-oss-request-id'], got.res.headers['x-oss-request-id']]
+    expect(ids.every((id) => /^[0-9A-F]{24}$/.test(id ?? ''))).toBe(true)
+    expect(ids[0]).not.toBe(ids[1])
+  })
+
   it('serves byte ranges', async () => {
     await clients.alice!.put('alice/range.bin', Buffer.from('0123456789'))
     const part = await clients.alice!.get('alice/range.bin', { headers: { Range: 'bytes=2-5' } })
