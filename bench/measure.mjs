@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken'
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -19,12 +19,24 @@ export function benchToken(user) {
   return jwt.sign({ sub: user, scope: 'read', iat: now, exp: now + 3600 }, BENCH_JWT_SECRET, { algorithm: 'HS256', issuer: 'ossvend', audience: 'ossvend-app', header: { alg: 'HS256', typ: 'at+jwt' } })
 }
 
+const temporaryFolders = new Set()
+process.on('exit', () => {
+  for (const dir of temporaryFolders) rmSync(dir, { recursive: true, force: true })
+})
+
+/** A fresh folder under the system's temporary folder, removed when this process exits. */
+export function temporaryFolder(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  temporaryFolders.add(dir)
+  return dir
+}
+
 /**
  * The repository's config.json with `patch(base, dir)` applied, the paths made absolute, users and
- * data in a fresh temporary folder; returns the written file's path.
+ * data in a fresh temporary folder (removed when the bench exits); returns the written file's path.
  */
 export function writeBenchConfig(patch) {
-  const dir = mkdtempSync(join(tmpdir(), 'ossvend-bench-'))
+  const dir = temporaryFolder('ossvend-bench-')
   const base = JSON.parse(readFileSync(join(ROOT, 'config.json'), 'utf8'))
   const config = {
     ...base,

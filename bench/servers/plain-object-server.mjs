@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 
-const dir = mkdtempSync(join(tmpdir(), 'plain-objects-'))
+// The bench passes a folder it removes afterwards (this process is killed, not asked to stop).
+const dir = process.env.PLAIN_OBJECTS_DIR ?? mkdtempSync(join(tmpdir(), 'plain-objects-'))
 let n = 0
 const server = createServer((req, res) => {
   const file = join(dir, createHash('sha256').update(req.url).digest('hex'))
