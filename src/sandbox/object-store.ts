@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { closeSync, createReadStream, createWriteStream, openSync, renameSync, writeFileSync, writev } from 'node:fs'
+import { closeSync, createReadStream, createWriteStream, openSync, renameSync, writev } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { Transform, type Readable } from 'node:stream'
@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises'
 import { crc64Combine } from '../oss/crc64.js'
 import { parseJsonOrThrow } from '../lib/parse-json.js'
 import { DigestPool, type Digests } from './body-digest.js'
+import { ObjectLog } from './object-log.js'
 
 export type ObjectAcl = 'default' | 'private' | 'public-read' | 'public-read-write'
 
@@ -119,18 +120,17 @@ async function removeIfThere(path: string): Promise<void> {
 /** One pool of hashing threads for every store in the process. */
 const sharedDigestPool = new DigestPool()
 
-const fileNameFor = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex')
-
 /**
- * The sandbox's objects on disk. A key never becomes a path: files are named by the key's SHA-256,
- * so `../x` or `/etc/passwd` cannot leave the data folder. A write goes to a temporary file,
- * then is renamed into place, and only then is its metadata file (the object's existence)
- * renamed over the old one: no reader ever sees a partial object, even if the process is killed
- * mid-upload. Leftovers of interrupted writes are removed at start-up.
+ * The sandbox's objects on disk. A key never becomes a path: data files are named by the store,
+ * so `../x` or `/etc/passwd` cannot leave the data folder. A body is written to a data file that
+ * nothing names yet; the object exists once its metadata line is appended to the bucket's log
+ * (object-log.ts), and only then is the replaced data file removed: no reader ever sees a partial
+ * object, even if the process is killed mid-upload. Leftovers of interrupted writes are removed
+ * at start-up.
  */
 export class ObjectStore {
   readonly #root: string
-  readonly #buckets = new Map<string, Map<string, ObjectMeta>>()
+  readonly #buckets = new Map<string, ObjectLog>()
   readonly #uploads = new Map<string, MultipartUpload>()
   readonly #appending = new Map<string, Promise<unknown>>()
   readonly #digests: DigestPool
@@ -150,15 +150,10 @@ export class ObjectStore {
     for (const bucket of buckets) {
       const dir = this.#bucketDir(bucket)
       await mkdir(dir, { recursive: true })
-      const index = new Map<string, ObjectMeta>()
-      const files = await readdir(dir)
-      for (const file of files.filter((f) => f.endsWith('.meta.json'))) {
-        const meta = parseJsonOrThrow(await readFile(join(dir, file), 'utf8')) as ObjectMeta
-        index.set(meta.key, meta)
-      }
-      const referenced = new Set([...index.values()].map((m) => m.dataFile))
-      for (const file of files.filter((f) => f.endsWith('.data') && !referenced.has(f))) await rm(join(dir, file), { force: true })
-      this.#buckets.set(bucket, index)
+      const log = await ObjectLog.load(dir)
+      const referenced = new Set([...log.objects.values()].map((m) => m.dataFile))
+      for (const file of (await readdir(dir)).filter((f) => f.endsWith('.data') && !referenced.has(f))) await rm(join(dir, file), { force: true })
+      this.#buckets.set(bucket, log)
     }
     const uploadsDir = join(this.#root, 'uploads')
     await mkdir(uploadsDir, { recursive: true })
@@ -185,13 +180,12 @@ export class ObjectStore {
   }
 
   head(bucket: string, key: string): ObjectMeta | undefined {
-    return this.#buckets.get(bucket)?.get(key)
+    return this.#buckets.get(bucket)?.objects.get(key)
   }
 
   /** Streams the body to disk, computing MD5 and CRC-64 on the way, and publishes it atomically. */
   async put(bucket: string, key: string, body: Readable, options: PutOptions): Promise<ObjectMeta> {
-    const index = this.#index(bucket)
-    if (options.forbidOverwrite && index.has(key)) throw new StoreError('FileAlreadyExists', 'The object you specified already exists and can not be overwritten.')
+    if (options.forbidOverwrite && this.#log(bucket).objects.has(key)) throw new StoreError('FileAlreadyExists', 'The object you specified already exists and can not be overwritten.')
     const staged = await this.stage(body, options.maxBytes, bucket)
     try {
       if (options.contentMd5 !== undefined && options.contentMd5 !== staged.md5.toString('base64')) {
@@ -258,7 +252,7 @@ export class ObjectStore {
 
   /** Makes a staged body the object at `key`, atomically. */
   async publish(bucket: string, key: string, staged: StagedBody, options: PutOptions): Promise<ObjectMeta> {
-    if (options.forbidOverwrite && this.#index(bucket).has(key)) throw new StoreError('FileAlreadyExists', 'The object you specified already exists and can not be overwritten.')
+    if (options.forbidOverwrite && this.#log(bucket).objects.has(key)) throw new StoreError('FileAlreadyExists', 'The object you specified already exists and can not be overwritten.')
     return this.#publish(bucket, key, staged.path, {
       size: staged.size,
       etag: options.etag ?? `"${staged.md5.toString('hex').toUpperCase()}"`,
@@ -281,7 +275,7 @@ export class ObjectStore {
   // --- multipart uploads: parts live under uploads/<id>/ until Complete publishes the whole.
 
   async initiateMultipart(bucket: string, key: string, options: Omit<PutOptions, 'now'> & { now: Date }): Promise<string> {
-    this.#index(bucket)
+    this.#log(bucket)
     const id = randomBytes(16).toString('hex').toUpperCase()
     const dir = join(this.#root, 'uploads', id)
     await mkdir(dir, { recursive: true })
@@ -438,9 +432,8 @@ export class ObjectStore {
   }
 
   async #publish(bucket: string, key: string, tmp: string, info: { size: number; etag: string; crc64: string; options: PutOptions; appendable?: boolean }): Promise<ObjectMeta> {
-    const index = this.#index(bucket)
+    const log = this.#log(bucket)
     const dir = this.#bucketDir(bucket)
-    const name = fileNameFor(key)
     let dataFile = basename(tmp)
     if (dirname(tmp) !== dir || !dataFile.endsWith('.data')) {
       dataFile = `${this.#uniqueName()}.data`
@@ -461,11 +454,8 @@ export class ObjectStore {
       ...(info.appendable ? { appendable: true } : {}),
       dataFile,
     }
-    const metaTmp = join(this.#root, 'tmp', `${this.#uniqueName()}.meta`)
-    writeFileSync(metaTmp, JSON.stringify(meta))
-    renameSync(metaTmp, join(dir, `${name}.meta.json`))
-    const previous = index.get(key)
-    index.set(key, meta)
+    const previous = log.objects.get(key)
+    log.set(meta)
     if (previous && previous.dataFile !== dataFile) await removeIfThere(join(dir, previous.dataFile))
     return meta
   }
@@ -479,23 +469,16 @@ export class ObjectStore {
 
   async setAcl(bucket: string, key: string, acl: ObjectAcl): Promise<void> {
     const meta = this.head(bucket, key)
-    if (!meta) return
-    const updated = { ...meta, acl }
-    const tmp = join(this.#root, 'tmp', `${this.#uniqueName()}.meta`)
-    await writeFile(tmp, JSON.stringify(updated))
-    await rename(tmp, join(this.#bucketDir(bucket), `${fileNameFor(key)}.meta.json`))
-    this.#index(bucket).set(key, updated)
+    if (meta) this.#log(bucket).set({ ...meta, acl })
   }
 
   /** Deleting a missing key succeeds, as in OSS. */
   async delete(bucket: string, key: string): Promise<void> {
-    const index = this.#index(bucket)
-    const meta = index.get(key)
+    const log = this.#log(bucket)
+    const meta = log.objects.get(key)
     if (!meta) return
-    const dir = this.#bucketDir(bucket)
-    await rm(join(dir, `${fileNameFor(key)}.meta.json`), { force: true })
-    index.delete(key)
-    await rm(join(dir, meta.dataFile), { force: true })
+    log.delete(key)
+    await removeIfThere(join(this.#bucketDir(bucket), meta.dataFile))
   }
 
   /** ListObjects: keys after `marker` with `prefix`, grouped at `delimiter`, at most `maxKeys` entries. */
@@ -507,7 +490,8 @@ export class ObjectStore {
   } {
     const prefix = options.prefix ?? ''
     const maxKeys = options.maxKeys ?? 1000
-    const keys = [...this.#index(bucket).keys()].filter((k) => k.startsWith(prefix) && (options.marker === undefined || k > options.marker)).sort()
+    const stored = this.#log(bucket).objects
+    const keys = [...stored.keys()].filter((k) => k.startsWith(prefix) && (options.marker === undefined || k > options.marker)).sort()
     const objects: ObjectMeta[] = []
     const prefixes = new Set<string>()
     let last: string | undefined
@@ -522,16 +506,16 @@ export class ObjectStore {
           continue
         }
       }
-      objects.push(this.#index(bucket).get(key) as ObjectMeta)
+      objects.push(stored.get(key) as ObjectMeta)
       last = key
     }
     return { objects, commonPrefixes: [...prefixes], isTruncated: false }
   }
 
-  #index(bucket: string): Map<string, ObjectMeta> {
-    const index = this.#buckets.get(bucket)
-    if (!index) throw new Error(`no bucket ${bucket}`)
-    return index
+  #log(bucket: string): ObjectLog {
+    const log = this.#buckets.get(bucket)
+    if (!log) throw new Error(`no bucket ${bucket}`)
+    return log
   }
 
   #bucketDir(bucket: string): string {
