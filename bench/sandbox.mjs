@@ -9,8 +9,8 @@ import { startProcess, temporaryFolder, writeBenchConfig } from './measure.mjs'
 
 const require = createRequire(import.meta.url)
 const OSS = require('ali-oss')
-const COUNT = Number(process.env.BENCH_SANDBOX_OBJECTS ?? 96)
-const ROUNDS = Number(process.env.BENCH_SANDBOX_ROUNDS ?? 5)
+const COUNT = Number(process.env.BENCH_SANDBOX_OBJECTS ?? 192)
+const ROUNDS = Number(process.env.BENCH_SANDBOX_ROUNDS ?? 7)
 /**
  * Uploads and downloads each server gets before it is timed. The sandbox and ali-oss run
  * JavaScript that V8 compiles as it gets hot: batch by batch of 64 uploads, the sandbox went 115,
