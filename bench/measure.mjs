@@ -87,6 +87,17 @@ export function measure(label, fn, perCall = 1, { minMs = 400, maxIterations = I
   return { label, ns: elapsed / iterations / perCall, iterations }
 }
 
+/**
+ * `measure` in `samples` windows of `minMs` after one warm-up, and the median window: a run of
+ * the 2-core VM now and then slows one window of a micro-benchmark by half or more, which an
+ * average over one long window would take in whole.
+ */
+export function measureMedian(label, fn, perCall = 1, { samples = 7, minMs = 100 } = {}) {
+  const windows = Array.from({ length: samples }, () => measure(label, fn, perCall, { minMs }))
+  const sorted = windows.map((w) => w.ns).sort((a, b) => a - b)
+  return { label, ns: sorted[samples >> 1], iterations: windows.reduce((n, w) => n + w.iterations, 0), windowsNs: sorted }
+}
+
 export function printTable(rows) {
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)))
   for (const row of rows) console.log(row.map((cell, i) => String(cell ?? '').padEnd(widths[i])).join('  ').trimEnd())

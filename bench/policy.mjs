@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { authorize, buildSeedMatrix, matchWildcard, operationChecks, parsePolicyText } from '../dist/index.js'
-import { measure, ROOT } from './measure.mjs'
+import { measure, measureMedian, ROOT } from './measure.mjs'
 import { runWorstCase } from './policy-worst.mjs'
 
 export async function run() {
@@ -24,7 +24,7 @@ export async function run() {
   if (cells.length !== 49) throw new Error(`expected 49 cells, got ${cells.length}`)
 
   let sink = 0
-  const decision = measure('decide one seed cell (authorize, with trace)', () => {
+  const decision = measureMedian('decide one seed cell (authorize, with trace)', () => {
     for (const c of cells) sink += authorize(c.layers, c.check, c.options).decision.length
   }, cells.length)
   const operation = measure('decide one seed cell from the operation name', () => {
@@ -32,7 +32,7 @@ export async function run() {
   }, cells.length)
   const body = Buffer.alloc(200, 'x')
   const key = Buffer.alloc(32, 'k')
-  const hmac = measure('HMAC-SHA256 over 200 bytes (node:crypto)', () => {
+  const hmac = measureMedian('HMAC-SHA256 over 200 bytes (node:crypto)', () => {
     sink += createHmac('sha256', key).update(body).digest()[0]
   })
 
