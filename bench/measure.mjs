@@ -98,6 +98,39 @@ export function measureMedian(label, fn, perCall = 1, { samples = 7, minMs = 100
   return { label, ns: sorted[samples >> 1], iterations: windows.reduce((n, w) => n + w.iterations, 0), windowsNs: sorted }
 }
 
+/** Iterations of `fn` (awaited when `isAsync`) for `minMs`, as ns per iteration divided by `perCall`. */
+async function timedWindow(fn, minMs, isAsync, perCall) {
+  let iterations = 0
+  const start = process.hrtime.bigint()
+  const until = performance.now() + minMs
+  do {
+    if (isAsync) await fn()
+    else fn()
+    iterations++
+  } while (performance.now() < until)
+  return Number(process.hrtime.bigint() - start) / iterations / perCall
+}
+
+const medianOf = (values) => [...values].sort((a, b) => a - b)[values.length >> 1]
+
+/**
+ * Two implementations in alternating windows of `minMs` (`pairs` of them, after a warm-up of
+ * each): the figures are each side's median window and the ratio theirs/ours is the median of the
+ * pairs' ratios, so a slow phase of the machine, which can last seconds on the 2-core VM, falls on
+ * both sides of a pair instead of on whichever was measured during it.
+ */
+export async function measurePair({ ours, theirs, oursAsync = false, theirsAsync = false, pairs = 7, minMs = 100, perCall = 1 }) {
+  await timedWindow(ours, 50, oursAsync, perCall)
+  await timedWindow(theirs, 50, theirsAsync, perCall)
+  const oursNs = []
+  const theirsNs = []
+  for (let k = 0; k < pairs; k++) {
+    oursNs.push(await timedWindow(ours, minMs, oursAsync, perCall))
+    theirsNs.push(await timedWindow(theirs, minMs, theirsAsync, perCall))
+  }
+  return { oursNs: medianOf(oursNs), theirsNs: medianOf(theirsNs), ratio: medianOf(theirsNs.map((t, k) => t / oursNs[k])) }
+}
+
 export function printTable(rows) {
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)))
   for (const row of rows) console.log(row.map((cell, i) => String(cell ?? '').padEnd(widths[i])).join('  ').trimEnd())
