@@ -212,9 +212,10 @@ function inlineDigest(chunks: readonly Buffer[]): Digests {
  * On the calling thread (size 0), each chunk goes once through one WebAssembly loop that does
  * both (one-pass-digest.ts, about 1.55 ms of CPU per MiB against 2.0). That is the default on one
  * or two cores, where a worker adds no throughput (both cores are busy anyway) but costs a copy,
- * a message and a thread wake-up per body: 1 MiB uploads through ali-oss, 8 at once, ran at
- * 215-227 MB/s with a worker and 251-258 MB/s inline on the 2-core development machine. Without
- * WebAssembly, everything is hashed inline with OpenSSL's MD5 and crc64.ts.
+ * a message and a thread wake-up per body: in alternating runs on the 2-core development machine
+ * (1 MiB uploads through ali-oss, 8 at once) the rate was the same within noise either way,
+ * 195-216 MB/s with a worker and 185-231 MB/s inline, for less CPU inline. Without WebAssembly,
+ * everything is hashed inline with OpenSSL's MD5 and crc64.ts.
  */
 export class DigestPool {
   readonly #size: number

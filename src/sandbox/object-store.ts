@@ -134,7 +134,7 @@ export class ObjectStore {
   readonly #uploads = new Map<string, MultipartUpload>()
   readonly #appending = new Map<string, Promise<unknown>>()
   readonly #digests: DigestPool
-  /** File names this store makes: random per process, then counted (random bytes per file cost more than a rename). */
+  /** The names of the files this store makes: a random prefix per process, then a counter. */
   readonly #namePrefix = `${randomBytes(8).toString('hex')}-`
   #named = 0
 
@@ -200,8 +200,8 @@ export class ObjectStore {
 
   /**
    * Writes a body to a temporary file (not visible as an object), measuring it on the way: each
-   * chunk goes once through MD5 and CRC-64 as it arrives (on a worker thread for all but small
-   * bodies, see body-digest.ts), and the chunks reach the file as they are, gathered into one
+   * chunk goes once through MD5 and CRC-64 as it arrives (on this thread or on a worker thread,
+   * see body-digest.ts), and the chunks reach the file as they are, gathered into one
    * vectored write per WRITE_BATCH_BYTES (one thread-pool round trip for a 1 MiB object instead
    * of one per socket read). A body staged for `bucket` is written straight into that bucket's
    * folder as a data file no metadata names yet (so publishing it needs no rename, and start-up
