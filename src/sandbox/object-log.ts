@@ -32,7 +32,7 @@ function parsed(text: string): unknown {
  * write, so an object's metadata costs no file of its own (creating a file per upload, and
  * renaming it into place, was the sandbox's most expensive system call on a file system without
  * a journal). A line cut short by a crash is skipped on loading; the log is rewritten compact
- * when loaded and whenever it holds more than twice as many lines as objects.
+ * when loaded and whenever it holds more than twice as many lines as objects (and over 1,000).
  */
 export class ObjectLog {
   readonly objects = new Map<string, ObjectMeta>()
@@ -54,8 +54,8 @@ export class ObjectLog {
     }
     if (files.includes(LOG_FILE)) {
       for (const line of (await readFile(log.#path, 'utf8')).split('\n')) {
-        const entry = line === '' ? undefined : (parsed(line) as Partial<Record<'set' | 'delete', unknown>> | undefined)
-        if (entry === undefined) continue
+        const entry = line === '' ? undefined : (parsed(line) as Partial<Record<'set' | 'delete', unknown>> | null | undefined)
+        if (typeof entry !== 'object' || entry === null) continue
         const meta = validMeta(entry.set)
         if (meta) log.objects.set(meta.key, meta)
         else if (typeof entry.delete === 'string') log.objects.delete(entry.delete)

@@ -33,6 +33,9 @@ describe('ObjectLog', () => {
       JSON.stringify({ set: meta('escape', '../../etc/passwd.data') }),
       JSON.stringify({ set: { key: 'no-data-file' } }),
       '{"__proto__":{"polluted":true}}',
+      'null',
+      '"set"',
+      '[1]',
       'not json',
       JSON.stringify({ set: meta('cut', 'x-2.data') }).slice(0, 40),
     ].join('\n'))
