@@ -65,17 +65,8 @@ export async function addBenchUser(configPath) {
   return configPath
 }
 
-/**
- * Times `fn` until at least `minMs` has passed (after a warm-up), and returns the mean time of one
- * unit of work in nanoseconds; `perCall` is how many units one call of `fn` does.
- */
-export function measure(label, fn, perCall = 1, { minMs = 400, maxIterations = Infinity } = {}) {
-  const warmUntil = performance.now() + Math.min(100, minMs / 2)
-  let warm = 0
-  while (performance.now() < warmUntil && warm < maxIterations) {
-    fn()
-    warm++
-  }
+/** Calls `fn` for `minMs` (at most `maxIterations` times): nanoseconds per call, and the calls made. */
+function timedLoop(fn, minMs, maxIterations = Infinity) {
   let iterations = 0
   const start = process.hrtime.bigint()
   const until = performance.now() + minMs
@@ -83,35 +74,49 @@ export function measure(label, fn, perCall = 1, { minMs = 400, maxIterations = I
     fn()
     iterations++
   } while (performance.now() < until && iterations < maxIterations)
-  const elapsed = Number(process.hrtime.bigint() - start)
-  return { label, ns: elapsed / iterations / perCall, iterations }
+  return { ns: Number(process.hrtime.bigint() - start) / iterations, iterations }
 }
 
-/**
- * `measure` in `samples` windows of `minMs` after one warm-up, and the median window: a run of
- * the 2-core VM now and then slows one window of a micro-benchmark by half or more, which an
- * average over one long window would take in whole.
- */
-export function measureMedian(label, fn, perCall = 1, { samples = 7, minMs = 100 } = {}) {
-  const windows = Array.from({ length: samples }, () => measure(label, fn, perCall, { minMs }))
-  const sorted = windows.map((w) => w.ns).sort((a, b) => a - b)
-  return { label, ns: sorted[samples >> 1], iterations: windows.reduce((n, w) => n + w.iterations, 0), windowsNs: sorted }
-}
-
-/** Iterations of `fn` (awaited when `isAsync`) for `minMs`, as ns per iteration divided by `perCall`. */
-async function timedWindow(fn, minMs, isAsync, perCall) {
+/** `timedLoop` for an async `fn`, each call awaited. */
+async function timedLoopAsync(fn, minMs) {
   let iterations = 0
   const start = process.hrtime.bigint()
   const until = performance.now() + minMs
   do {
-    if (isAsync) await fn()
-    else fn()
+    await fn()
     iterations++
   } while (performance.now() < until)
-  return Number(process.hrtime.bigint() - start) / iterations / perCall
+  return { ns: Number(process.hrtime.bigint() - start) / iterations, iterations }
 }
 
-const medianOf = (values) => [...values].sort((a, b) => a - b)[values.length >> 1]
+/** The median (the mean of the middle two for an even count). */
+export function medianOf(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/**
+ * Times `fn` until at least `minMs` has passed (after a warm-up), and returns the mean time of one
+ * unit of work in nanoseconds; `perCall` is how many units one call of `fn` does.
+ */
+export function measure(label, fn, perCall = 1, { minMs = 400, maxIterations = Infinity } = {}) {
+  timedLoop(fn, Math.min(100, minMs / 2), maxIterations)
+  const { ns, iterations } = timedLoop(fn, minMs, maxIterations)
+  return { label, ns: ns / perCall, iterations }
+}
+
+/**
+ * `fn` in `samples` windows of `minMs` after a warm-up half as long as all of them (after 50 ms
+ * of warm-up the decision's median came out at 159-202 ns, after 350 ms at 151-173), and the
+ * median window: a run of the 2-core VM now and then slows one window of a micro-benchmark by
+ * half or more, which an average over one long window would take in whole.
+ */
+export function measureMedian(label, fn, perCall = 1, { samples = 7, minMs = 100 } = {}) {
+  timedLoop(fn, (samples * minMs) / 2)
+  const windows = Array.from({ length: samples }, () => timedLoop(fn, minMs))
+  return { label, ns: medianOf(windows.map((w) => w.ns)) / perCall, iterations: windows.reduce((n, w) => n + w.iterations, 0) }
+}
 
 /**
  * Two implementations in alternating windows of `minMs` (`pairs` of them, after a warm-up of
@@ -120,13 +125,14 @@ const medianOf = (values) => [...values].sort((a, b) => a - b)[values.length >> 
  * both sides of a pair instead of on whichever was measured during it.
  */
 export async function measurePair({ ours, theirs, oursAsync = false, theirsAsync = false, pairs = 7, minMs = 100, perCall = 1 }) {
-  await timedWindow(ours, 50, oursAsync, perCall)
-  await timedWindow(theirs, 50, theirsAsync, perCall)
+  const window = (fn, isAsync, ms) => (isAsync ? timedLoopAsync(fn, ms) : timedLoop(fn, ms))
+  await window(ours, oursAsync, 50)
+  await window(theirs, theirsAsync, 50)
   const oursNs = []
   const theirsNs = []
   for (let k = 0; k < pairs; k++) {
-    oursNs.push(await timedWindow(ours, minMs, oursAsync, perCall))
-    theirsNs.push(await timedWindow(theirs, minMs, theirsAsync, perCall))
+    oursNs.push((await window(ours, oursAsync, minMs)).ns / perCall)
+    theirsNs.push((await window(theirs, theirsAsync, minMs)).ns / perCall)
   }
   return { oursNs: medianOf(oursNs), theirsNs: medianOf(theirsNs), ratio: medianOf(theirsNs.map((t, k) => t / oursNs[k])) }
 }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { createAlibabaStsClient } from '../dist/sts/alibaba-client.js'
-import { startProcess, temporaryFolder, writeBenchConfig } from './measure.mjs'
+import { medianOf, startProcess, temporaryFolder, writeBenchConfig } from './measure.mjs'
 
 const require = createRequire(import.meta.url)
 const OSS = require('ali-oss')
@@ -71,18 +71,13 @@ export async function run() {
       }
       rounds.push(results)
     }
-    const median = (values) => {
-      const sorted = [...values].sort((a, b) => a - b)
-      const middle = sorted.length >> 1
-      return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-    }
-    const figure = (pick) => median(rounds.map(pick))
+    const figure = (pick) => medianOf(rounds.map(pick))
     const s = { put: { mbps: figure((r) => r.sandbox.put.mbps), rps: figure((r) => r.sandbox.put.rps) }, get: { mbps: figure((r) => r.sandbox.get.mbps), rps: figure((r) => r.sandbox.get.rps) } }
     const p = { put: { mbps: figure((r) => r.plain.put.mbps) }, get: { mbps: figure((r) => r.plain.get.mbps) } }
     const putRatios = rounds.map((r) => r.sandbox.put.mbps / r.plain.put.mbps)
     const getRatios = rounds.map((r) => r.sandbox.get.mbps / r.plain.get.mbps)
-    const putOverPlain = median(putRatios)
-    const getOverPlain = median(getRatios)
+    const putOverPlain = medianOf(putRatios)
+    const getOverPlain = medianOf(getRatios)
     const range = (ratios) => `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`
     const stats = await (await fetch(`${ossUrl}/__sandbox/stats`)).json()
     const authShare = stats.authNs / stats.totalNs

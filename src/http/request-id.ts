@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
+import { sequentialIds } from '../lib/sequential-ids.js'
 
 /** What an incoming X-Request-Id may hold to be adopted: short, and nothing a log line could trip on. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -12,14 +13,13 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/
  * than a UUID each).
  */
 export function requestIds(): (headers: IncomingHttpHeaders) => string {
-  const prefix = randomUUID().slice(0, 18)
-  let sequence = 0
+  const newId = sequentialIds(randomUUID().slice(0, 18), 12)
   return (headers) => {
     const given = headers['x-request-id']
     if (typeof given === 'string' && REQUEST_ID.test(given)) return given
     const parent = headers.traceparent
     const match = typeof parent === 'string' ? TRACEPARENT.exec(parent) : null
     if (match && !/^0+$/.test(match[1] as string) && !/^0+$/.test(match[2] as string)) return match[1] as string
-    return `${prefix}${(sequence++).toString(16).padStart(12, '0')}`
+    return newId()
   }
 }

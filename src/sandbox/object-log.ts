@@ -1,5 +1,5 @@
 import { appendFileSync, renameSync, writeFileSync } from 'node:fs'
-import { readdir, readFile, rm } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseJsonText } from '../lib/parse-json.js'
 import type { ObjectMeta } from './object-store.js'
@@ -19,6 +19,15 @@ function validMeta(value: unknown): ObjectMeta | undefined {
   if (typeof meta.key !== 'string' || typeof meta.dataFile !== 'string' || !DATA_FILE.test(meta.dataFile)) return undefined
   if (typeof meta.size !== 'number' || typeof meta.etag !== 'string' || typeof meta.crc64 !== 'string') return undefined
   return meta as ObjectMeta
+}
+
+/** A log line's entry, if it is one ossvend could have written. */
+function validEntry(value: unknown): Entry | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const entry = value as Partial<Record<'set' | 'delete', unknown>>
+  const meta = validMeta(entry.set)
+  if (meta) return { set: meta }
+  return typeof entry.delete === 'string' ? { delete: entry.delete } : undefined
 }
 
 function parsed(text: string): unknown {
@@ -43,22 +52,21 @@ export class ObjectLog {
     this.#path = join(dir, LOG_FILE)
   }
 
-  /** The objects of bucket folder `dir`: the metadata files of earlier versions, then the log. */
-  static async load(dir: string): Promise<ObjectLog> {
+  /**
+   * The objects of bucket folder `dir` (whose file names are `files`): the metadata files of
+   * earlier versions, then the log.
+   */
+  static async load(dir: string, files: readonly string[]): Promise<ObjectLog> {
     const log = new ObjectLog(dir)
-    const files = await readdir(dir)
     const legacy = files.filter((f) => f.endsWith('.meta.json'))
     for (const file of legacy) {
       const meta = validMeta(parsed(await readFile(join(dir, file), 'utf8')))
-      if (meta) log.objects.set(meta.key, meta)
+      if (meta) log.#apply({ set: meta })
     }
     if (files.includes(LOG_FILE)) {
       for (const line of (await readFile(log.#path, 'utf8')).split('\n')) {
-        const entry = line === '' ? undefined : (parsed(line) as Partial<Record<'set' | 'delete', unknown>> | null | undefined)
-        if (typeof entry !== 'object' || entry === null) continue
-        const meta = validMeta(entry.set)
-        if (meta) log.objects.set(meta.key, meta)
-        else if (typeof entry.delete === 'string') log.objects.delete(entry.delete)
+        const entry = line === '' ? undefined : validEntry(parsed(line))
+        if (entry) log.#apply(entry)
       }
     }
     log.#compact()
@@ -67,25 +75,23 @@ export class ObjectLog {
   }
 
   set(meta: ObjectMeta): void {
-    this.#append({ set: meta })
-    this.objects.set(meta.key, meta)
-    this.#compactIfLong()
+    this.#record({ set: meta })
   }
 
   delete(key: string): void {
-    this.#append({ delete: key })
-    this.objects.delete(key)
-    this.#compactIfLong()
+    this.#record({ delete: key })
   }
 
   /** One write: the line is in the file or, if the process dies during it, cut short (and skipped). */
-  #append(entry: Entry): void {
+  #record(entry: Entry): void {
     appendFileSync(this.#path, `${JSON.stringify(entry)}\n`)
-    this.#lines++
+    this.#apply(entry)
+    if (++this.#lines > Math.max(1000, 2 * this.objects.size)) this.#compact()
   }
 
-  #compactIfLong(): void {
-    if (this.#lines > Math.max(1000, 2 * this.objects.size)) this.#compact()
+  #apply(entry: Entry): void {
+    if ('set' in entry) this.objects.set(entry.set.key, entry.set)
+    else this.objects.delete(entry.delete)
   }
 
   /** Rewrites the log as one line per object, then renames it over the old one. */

@@ -6,6 +6,7 @@ import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { crc64Combine } from '../oss/crc64.js'
 import { parseJsonOrThrow } from '../lib/parse-json.js'
+import { sequentialIds } from '../lib/sequential-ids.js'
 import { DigestPool, type Digests } from './body-digest.js'
 import { ObjectLog } from './object-log.js'
 
@@ -134,9 +135,8 @@ export class ObjectStore {
   readonly #uploads = new Map<string, MultipartUpload>()
   readonly #appending = new Map<string, Promise<unknown>>()
   readonly #digests: DigestPool
-  /** The names of the files this store makes: a random prefix per process, then a counter. */
-  readonly #namePrefix = `${randomBytes(8).toString('hex')}-`
-  #named = 0
+  /** Names for the files this store makes (new files are opened with 'wx' all the same). */
+  readonly #uniqueName = sequentialIds(`${randomBytes(8).toString('hex')}-`, 12)
 
   constructor(root: string, digests: DigestPool = sharedDigestPool) {
     this.#root = root
@@ -150,9 +150,10 @@ export class ObjectStore {
     for (const bucket of buckets) {
       const dir = this.#bucketDir(bucket)
       await mkdir(dir, { recursive: true })
-      const log = await ObjectLog.load(dir)
+      const files = await readdir(dir)
+      const log = await ObjectLog.load(dir, files)
       const referenced = new Set([...log.objects.values()].map((m) => m.dataFile))
-      for (const file of (await readdir(dir)).filter((f) => f.endsWith('.data') && !referenced.has(f))) await rm(join(dir, file), { force: true })
+      for (const file of files.filter((f) => f.endsWith('.data') && !referenced.has(f))) await rm(join(dir, file), { force: true })
       this.#buckets.set(bucket, log)
     }
     const uploadsDir = join(this.#root, 'uploads')
@@ -164,11 +165,6 @@ export class ObjectStore {
         await rm(join(uploadsDir, id), { recursive: true, force: true })
       }
     }
-  }
-
-  /** A name no other file of this data folder has (new files are opened with 'wx' all the same). */
-  #uniqueName(): string {
-    return this.#namePrefix + (this.#named++).toString(36)
   }
 
   buckets(): string[] {
@@ -434,8 +430,9 @@ export class ObjectStore {
   async #publish(bucket: string, key: string, tmp: string, info: { size: number; etag: string; crc64: string; options: PutOptions; appendable?: boolean }): Promise<ObjectMeta> {
     const log = this.#log(bucket)
     const dir = this.#bucketDir(bucket)
+    // A body staged for this bucket is already its data file (stage names it so).
     let dataFile = basename(tmp)
-    if (dirname(tmp) !== dir || !dataFile.endsWith('.data')) {
+    if (dirname(tmp) !== dir) {
       dataFile = `${this.#uniqueName()}.data`
       renameSync(tmp, join(dir, dataFile))
     }

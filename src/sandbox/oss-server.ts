@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import type { Readable } from 'node:stream'
 import { randomBytes } from 'node:crypto'
+import { sequentialIds } from '../lib/sequential-ids.js'
 import type { CredentialLookup, ReceivedRequest } from '../oss/verify.js'
 import type { PolicyLayers } from '../policy/authorize.js'
 import { authorizeOperation } from '../policy/operations.js'
@@ -75,10 +76,8 @@ export function createSandboxOss(options: SandboxOssOptions) {
     layersFor,
   }
   const { timing, referer } = sandbox
-  // Request IDs as OSS shapes them (24 upper-case hex digits): 16 random per server, then a
-  // counter, so each stays unique without drawing random bytes per request.
-  const requestIdPrefix = randomBytes(8).toString('hex').toUpperCase()
-  let requests = 0
+  // Request IDs as OSS shapes them: 24 upper-case hex digits, 16 random per server and a counter.
+  const newRequestId = sequentialIds(randomBytes(8).toString('hex').toUpperCase(), 8)
   const allowed = (origin: string | undefined) => origin !== undefined && options.corsOrigins().includes(origin)
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -87,8 +86,7 @@ export function createSandboxOss(options: SandboxOssOptions) {
       timing.requests++
       timing.totalNs += Number(process.hrtime.bigint() - started)
     })
-    requests = (requests + 1) >>> 0
-    const requestId = requestIdPrefix + requests.toString(16).toUpperCase().padStart(8, '0')
+    const requestId = newRequestId().toUpperCase()
     res.setHeader('x-oss-request-id', requestId)
     res.setHeader('Server', 'AliyunOSS')
     const origin = header(req, 'origin')

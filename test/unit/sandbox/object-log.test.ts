@@ -13,13 +13,13 @@ const lines = (dir: string) => readFileSync(join(dir, 'objects.log'), 'utf8').sp
 describe('ObjectLog', () => {
   it('keeps sets and deletes across a reload, one line each', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ossvend-log-'))
-    const log = await ObjectLog.load(dir)
+    const log = await ObjectLog.load(dir, readdirSync(dir))
     log.set(meta('a', 'x-1.data'))
     log.set(meta('b', 'x-2.data'))
     log.set(meta('a', 'x-3.data', 7))
     log.delete('b')
     expect(lines(dir)).toHaveLength(4)
-    const reloaded = await ObjectLog.load(dir)
+    const reloaded = await ObjectLog.load(dir, readdirSync(dir))
     expect([...reloaded.objects.values()]).toEqual([meta('a', 'x-3.data', 7)])
     // Loading rewrites the log compact.
     expect(lines(dir)).toHaveLength(1)
@@ -27,7 +27,7 @@ describe('ObjectLog', () => {
 
   it('skips a line cut short by a crash, and lines that are not its own', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ossvend-log-'))
-    const log = await ObjectLog.load(dir)
+    const log = await ObjectLog.load(dir, readdirSync(dir))
     log.set(meta('kept', 'x-1.data'))
     appendFileSync(join(dir, 'objects.log'), [
       JSON.stringify({ set: meta('escape', '../../etc/passwd.data') }),
@@ -39,7 +39,7 @@ describe('ObjectLog', () => {
       'not json',
       JSON.stringify({ set: meta('cut', 'x-2.data') }).slice(0, 40),
     ].join('\n'))
-    const reloaded = await ObjectLog.load(dir)
+    const reloaded = await ObjectLog.load(dir, readdirSync(dir))
     expect([...reloaded.objects.keys()]).toEqual(['kept'])
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
@@ -48,20 +48,20 @@ describe('ObjectLog', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ossvend-log-'))
     writeFileSync(join(dir, `${'a'.repeat(64)}.meta.json`), JSON.stringify(meta('old', `${'a'.repeat(64)}.0123456789ab.data`, 3)))
     writeFileSync(join(dir, `${'b'.repeat(64)}.meta.json`), JSON.stringify(meta('bad', '/etc/passwd')))
-    const log = await ObjectLog.load(dir)
+    const log = await ObjectLog.load(dir, readdirSync(dir))
     expect(log.objects.get('old')?.size).toBe(3)
     expect(log.objects.has('bad')).toBe(false)
     expect(readdirSync(dir).sort()).toEqual(['objects.log'])
-    expect((await ObjectLog.load(dir)).objects.get('old')?.dataFile).toBe(`${'a'.repeat(64)}.0123456789ab.data`)
+    expect((await ObjectLog.load(dir, readdirSync(dir))).objects.get('old')?.dataFile).toBe(`${'a'.repeat(64)}.0123456789ab.data`)
   })
 
   it('rewrites itself compact once it holds far more lines than objects', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ossvend-log-'))
-    const log = await ObjectLog.load(dir)
+    const log = await ObjectLog.load(dir, readdirSync(dir))
     for (let i = 0; i < 2500; i++) log.set(meta(`k${i % 3}`, `x-${i}.data`))
     expect(lines(dir).length).toBeLessThan(1001)
     expect(existsSync(join(dir, 'objects.log.next'))).toBe(false)
-    const reloaded = await ObjectLog.load(dir)
+    const reloaded = await ObjectLog.load(dir, readdirSync(dir))
     expect([...reloaded.objects.values()].map((m) => m.dataFile).sort()).toEqual(['x-2497.data', 'x-2498.data', 'x-2499.data'])
   })
 })
