@@ -27,9 +27,14 @@ const END16 = 3
 const END = 4
 const WORD = 5
 
-/** The entry of table `table` for byte `shift / 8` of the 64-bit value `value` leaves on the stack. */
+/**
+ * The entry of table `table` for byte `shift / 8` of the 64-bit value `value` leaves on the stack.
+ * The byte is shifted straight to its offset in the table (index * 8) and masked there: two
+ * operations instead of shift, mask, shift (the CRC shares the one-pass digest's loop with MD5).
+ */
 function lookup(value: number[], shift: number, table: number): number[] {
-  return [...value, ...i64(shift), op.i64ShrU, op.i32Wrap, ...i32(255), op.i32And, ...i32(3), op.i32Shl, ...load64(table * TABLE_BYTES)]
+  const offset = shift === 0 ? [op.i32Wrap, ...i32(3), op.i32Shl] : [...i64(shift - 3), op.i64ShrU, op.i32Wrap]
+  return [...value, ...offset, ...i32(0x7f8), op.i32And, ...load64(table * TABLE_BYTES)]
 }
 
 /**
