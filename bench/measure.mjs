@@ -107,27 +107,15 @@ export function measure(label, fn, perCall = 1, { minMs = 400, maxIterations = I
 }
 
 /**
- * `fn` in `samples` windows of `minMs` after a warm-up half as long as all of them (after 50 ms
- * of warm-up the decision's median came out at 159-202 ns, after 350 ms at 151-173), and the
- * median window: a run of the 2-core VM now and then slows one window of a micro-benchmark by
- * half or more, which an average over one long window would take in whole.
- */
-export function measureMedian(label, fn, perCall = 1, { samples = 7, minMs = 100 } = {}) {
-  timedLoop(fn, (samples * minMs) / 2)
-  const windows = Array.from({ length: samples }, () => timedLoop(fn, minMs))
-  return { label, ns: medianOf(windows.map((w) => w.ns)) / perCall, iterations: windows.reduce((n, w) => n + w.iterations, 0) }
-}
-
-/**
  * Two implementations in alternating windows of `minMs` (`pairs` of them, after a warm-up of
- * each): the figures are each side's median window and the ratio theirs/ours is the median of the
+ * `warmUpMs` each): the figures are each side's median window and the ratio theirs/ours is the median of the
  * pairs' ratios, so a slow phase of the machine, which can last seconds on the 2-core VM, falls on
  * both sides of a pair instead of on whichever was measured during it.
  */
-export async function measurePair({ ours, theirs, oursAsync = false, theirsAsync = false, pairs = 7, minMs = 100, perCall = 1 }) {
+export async function measurePair({ ours, theirs, oursAsync = false, theirsAsync = false, pairs = 7, minMs = 100, perCall = 1, warmUpMs = 50 }) {
   const window = (fn, isAsync, ms) => (isAsync ? timedLoopAsync(fn, ms) : timedLoop(fn, ms))
-  await window(ours, oursAsync, 50)
-  await window(theirs, theirsAsync, 50)
+  await window(ours, oursAsync, warmUpMs)
+  await window(theirs, theirsAsync, warmUpMs)
   const oursNs = []
   const theirsNs = []
   for (let k = 0; k < pairs; k++) {
