@@ -1,8 +1,8 @@
-import { createHash, type Hash } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { crc64, crc64WasmParts } from '../oss/crc64.js'
-import { OnePassDigests } from './one-pass-digest.js'
+import { crc64 } from '../oss/crc64.js'
+import { md5FinalBlocks, OnePassDigests, onePassParts, type OnePassParts } from './one-pass-digest.js'
 
 /** What the store records of every body: its MD5 (ETag, Content-MD5) and CRC-64 (x-oss-hash-crc64ecma). */
 export interface Digests {
@@ -31,39 +31,54 @@ const SEND_BYTES = 1024 * 1024
 /** How far the worker may fall behind one body before its reader waits. */
 const BACKLOG_BYTES = 8 * 1024 * 1024
 
-// The worker: one MD5 and one CRC-64 (the WebAssembly loop of crc64-wasm.ts) per body id, fed
-// in order by the messages of the thread that owns the body. Plain CommonJS, run with eval.
+// The worker: the one-pass module of digest-wasm.ts (MD5 and CRC-64 in one loop), one state per
+// body id, fed whole blocks in order by the messages of the thread that owns the body; that thread
+// keeps the bytes of an unfinished block for its next message and sends the last bytes with MD5's
+// padding (md5FinalBlocks) at the end. Plain CommonJS, run with eval.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
-const { createHash } = require('node:crypto')
-const { module, tables, dataAt, window } = workerData
-const instance = new WebAssembly.Instance(module)
-new BigUint64Array(instance.exports.memory.buffer, 0, tables.length).set(tables)
-const memory = new Uint8Array(instance.exports.memory.buffer)
-const update = instance.exports.update
+const { module, tables, stateAt, dataAt, window, init } = workerData
+const wasm = new WebAssembly.Instance(module).exports
+new BigUint64Array(wasm.memory.buffer, 0, tables.length).set(tables)
+const memory = new Uint8Array(wasm.memory.buffer)
+const words = new Uint32Array(wasm.memory.buffer)
 const bodies = new Map()
+function hashBlocks(body, bytes, crcToo) {
+  for (let offset = 0; offset < bytes.length; offset += window) {
+    const chunk = bytes.subarray(offset, Math.min(offset + window, bytes.length))
+    memory.set(chunk, dataAt)
+    words.set(body.md5, stateAt / 4)
+    const crc = wasm.md5crc(dataAt, chunk.length >>> 6, body.crc)
+    if (crcToo) body.crc = crc
+    body.md5.set(words.subarray(stateAt / 4, stateAt / 4 + 4))
+  }
+}
 parentPort.on('message', (m) => {
   let body = bodies.get(m.id)
   if (m.abort) {
     bodies.delete(m.id)
     return
   }
-  if (body === undefined) bodies.set(m.id, (body = { md5: createHash('md5'), crc: 0n }))
-  if (m.bytes) {
-    body.md5.update(m.bytes)
-    for (let offset = 0; offset < m.bytes.length; offset += window) {
-      const chunk = m.bytes.subarray(offset, Math.min(offset + window, m.bytes.length))
-      memory.set(chunk, dataAt)
-      body.crc = update(dataAt, chunk.length, body.crc)
-    }
-  }
+  if (body === undefined) bodies.set(m.id, (body = { md5: Uint32Array.from(init), crc: 0n }))
+  if (m.bytes) hashBlocks(body, m.bytes, true)
   if (m.bytes && !m.end) parentPort.postMessage({ id: m.id, hashed: m.bytes.length })
   if (m.end) {
     bodies.delete(m.id)
-    parentPort.postMessage({ id: m.id, md5: new Uint8Array(body.md5.digest()), crc: BigInt.asUintN(64, body.crc) })
+    memory.set(m.end.tail, dataAt)
+    body.crc = wasm.update(dataAt, m.end.tail.length, body.crc)
+    hashBlocks(body, m.end.last, false)
+    const md5 = new Uint8Array(16)
+    body.md5.forEach((word, r) => new DataView(md5.buffer).setUint32(4 * r, word, true))
+    parentPort.postMessage({ id: m.id, md5, crc: BigInt.asUintN(64, body.crc) })
   }
 })
 `
+
+/** The end of a body for the worker: its last bytes (under a block) and MD5's final blocks. */
+interface BodyEnd {
+  readonly tail: Uint8Array
+  readonly last: Uint8Array
+}
 
 interface Pending {
   readonly resolve: (digests: Digests) => void
@@ -78,7 +93,7 @@ class DigestWorker {
   readonly #backlog = new Map<number, { bytes: number; drained?: () => void }>()
   #failed: Error | undefined
 
-  constructor(parts: NonNullable<ReturnType<typeof crc64WasmParts>>) {
+  constructor(parts: OnePassParts) {
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: parts })
     this.#worker.unref()
     this.#worker.on('message', (m: { id: number; hashed?: number; md5: Uint8Array; crc: bigint }) => {
@@ -100,10 +115,13 @@ class DigestWorker {
     return this.#failed !== undefined
   }
 
-  /** Hands `bytes` (a buffer of its own, moved to the worker) to body `id`. */
-  send(id: number, bytes: Buffer | undefined, end: boolean): Promise<Digests> | undefined {
+  /**
+   * Hands `bytes` (whole blocks, the only view of a buffer of its own, which moves to the worker)
+   * to body `id`, and with `end` finishes it.
+   */
+  send(id: number, bytes: Buffer | undefined, end: BodyEnd | undefined): Promise<Digests> | undefined {
     if (this.#failed) throw this.#failed
-    const message = { id, ...(bytes ? { bytes } : {}), ...(end ? { end: true } : {}) }
+    const message = { id, ...(bytes ? { bytes } : {}), ...(end ? { end } : {}) }
     if (!end) {
       if (bytes) {
         const backlog = this.#backlog.get(id)
@@ -192,25 +210,30 @@ function gather(chunks: readonly Buffer[], total: number): Buffer {
   return out
 }
 
-function inlineDigest(chunks: readonly Buffer[]): Digests {
+/** OpenSSL's MD5 and crc64.ts on the calling thread: where WebAssembly is not available. */
+function plainDigest(): BodyDigest {
   const md5 = createHash('md5')
   let crc = 0n
-  for (const chunk of chunks) {
-    md5.update(chunk)
-    crc = crc64(chunk, crc)
+  return {
+    update: (chunk) => {
+      md5.update(chunk)
+      crc = crc64(chunk, crc)
+    },
+    backlog: () => undefined,
+    finish: async () => ({ md5: md5.digest(), crc64: crc }),
+    abort: () => undefined,
   }
-  return { md5: md5.digest(), crc64: crc }
 }
 
 /**
- * MD5 and CRC-64 of request bodies, on worker threads or on the calling thread.
+ * MD5 and CRC-64 of request bodies, each byte read once by one WebAssembly loop that does both
+ * (one-pass-digest.ts, 1.59 ms of CPU per MiB where OpenSSL's MD5 alone takes 1.72), on worker
+ * threads or on the calling thread.
  *
- * On worker threads (OpenSSL's MD5, then crc64-wasm.ts's loop), the thread that reads sockets and
- * writes files is not the one hashing every byte: with cores to spare, uploads are not bound by
- * one thread. Small bodies are hashed inline.
+ * On worker threads, the thread that reads sockets and writes files is not the one hashing every
+ * byte: with cores to spare, uploads are not bound by one thread. Small bodies are hashed inline.
  *
- * On the calling thread (size 0), each chunk goes once through one WebAssembly loop that does
- * both (one-pass-digest.ts, about 1.55 ms of CPU per MiB against 2.0). That is the default on one
+ * On the calling thread (size 0), each chunk is hashed as it arrives. That is the default on one
  * or two cores, where a worker adds no throughput (both cores are busy anyway) but costs a copy,
  * a message and a thread wake-up per body: in alternating runs on the 2-core development machine
  * (1 MiB uploads through ali-oss, 8 at once) the rate was the same within noise either way,
@@ -220,7 +243,7 @@ function inlineDigest(chunks: readonly Buffer[]): Digests {
 export class DigestPool {
   readonly #size: number
   readonly #workers: DigestWorker[] = []
-  #parts: ReturnType<typeof crc64WasmParts> | null = null
+  #parts: OnePassParts | undefined | null = null
   #onePass: OnePassDigests | undefined | null = null
   #nextId = 1
 
@@ -229,16 +252,31 @@ export class DigestPool {
     this.#size = size
   }
 
+  /** The compiled module, made once for this thread and every worker. */
+  #onePassParts(): OnePassParts | undefined {
+    if (this.#parts === null) this.#parts = onePassParts()
+    return this.#parts
+  }
+
+  /** A digest on the calling thread. */
+  #inline(): BodyDigest {
+    if (this.#onePass === null) {
+      const parts = this.#onePassParts()
+      this.#onePass = parts ? OnePassDigests.create(parts) : undefined
+    }
+    return this.#onePass?.start() ?? plainDigest()
+  }
+
   /** The least busy worker, started on first use; undefined when none can run. */
   #worker(): DigestWorker | undefined {
     if (this.#size === 0) return undefined
     for (let i = this.#workers.length - 1; i >= 0; i--) if (this.#workers[i]?.failed) this.#workers.splice(i, 1)
     const idle = this.#workers.find((w) => w.load === 0)
     if (idle || this.#workers.length >= this.#size) return idle ?? this.#workers.reduce((a, b) => (b.load < a.load ? b : a))
-    if (this.#parts === null) this.#parts = crc64WasmParts()
-    if (this.#parts === undefined) return undefined
+    const parts = this.#onePassParts()
+    if (parts === undefined) return undefined
     try {
-      const worker = new DigestWorker(this.#parts)
+      const worker = new DigestWorker(parts)
       this.#workers.push(worker)
       return worker
     } catch {
@@ -248,55 +286,57 @@ export class DigestPool {
 
   /** A digest for one body. */
   start(): BodyDigest {
-    if (this.#size === 0) {
-      if (this.#onePass === null) this.#onePass = OnePassDigests.create()
-      if (this.#onePass !== undefined) return this.#onePass.start()
-    }
+    if (this.#size === 0) return this.#inline()
     // Undecided while the body is small (its chunks held); then on a worker, or, when no worker
     // can run, inline.
     let held: Buffer[] = []
     let heldBytes = 0
+    let total = 0
     let worker: DigestWorker | undefined
-    let inline: { md5: Hash; crc: bigint } | undefined
+    let inline: BodyDigest | undefined
     const id = this.#nextId++
-    const send = (end: boolean) => {
-      const bytes = heldBytes > 0 ? gather(held, heldBytes) : undefined
+    const toInline = () => {
+      inline = this.#inline()
+      for (const chunk of held) inline.update(chunk)
       held = []
       heldBytes = 0
-      return (worker as DigestWorker).send(id, bytes, end)
+      return inline
+    }
+    // The whole blocks held go to the worker; the bytes of an unfinished block stay for the next
+    // send, or go with MD5's padding at the end.
+    const send = (end: boolean) => {
+      const whole = heldBytes - (heldBytes & 63)
+      const all = heldBytes > 0 ? gather(held, heldBytes) : undefined
+      // A buffer of its own (Buffer.alloc never takes a slice of the shared pool, which a message
+      // would clone whole).
+      const rest = Buffer.alloc(heldBytes - whole)
+      all?.copy(rest, 0, whole)
+      held = rest.length > 0 ? [rest] : []
+      heldBytes = rest.length
+      const bytes = all && whole > 0 ? all.subarray(0, whole) : undefined
+      return (worker as DigestWorker).send(id, bytes, end ? { tail: rest, last: md5FinalBlocks(rest, total) } : undefined)
     }
     return {
       update: (chunk) => {
-        if (inline) {
-          inline.md5.update(chunk)
-          inline.crc = crc64(chunk, inline.crc)
-          return
-        }
+        total += chunk.length
+        if (inline) return inline.update(chunk)
         held.push(chunk)
         heldBytes += chunk.length
         if (worker === undefined && heldBytes > INLINE_BYTES) {
           worker = this.#worker()
-          if (worker === undefined) {
-            inline = { md5: createHash('md5'), crc: 0n }
-            for (const c of held) {
-              inline.md5.update(c)
-              inline.crc = crc64(c, inline.crc)
-            }
-            held = []
-            heldBytes = 0
-            return
-          }
+          if (worker === undefined) return void toInline()
         }
         if (worker !== undefined && heldBytes >= SEND_BYTES) send(false)
       },
       backlog: () => worker?.drained(id, BACKLOG_BYTES),
       finish: async () => {
-        if (inline) return { md5: inline.md5.digest(), crc64: inline.crc }
-        if (worker === undefined) return inlineDigest(held)
+        if (inline) return inline.finish()
+        if (worker === undefined) return toInline().finish()
         return send(true) as Promise<Digests>
       },
       abort: () => {
         held = []
+        inline?.abort()
         worker?.abort(id)
       },
     }

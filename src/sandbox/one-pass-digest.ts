@@ -21,6 +21,43 @@ interface Running {
 
 const MD5_INIT = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476]
 
+/** The compiled module and what an instance needs: all a worker thread needs to hash the same way. */
+export interface OnePassParts {
+  /** A `WebAssembly.Module` (can be posted to a worker thread). */
+  readonly module: object
+  /** CRC-64 tables, copied to address 0 of each instance's memory. */
+  readonly tables: BigUint64Array
+  readonly stateAt: number
+  readonly dataAt: number
+  /** Bytes one `md5crc` call takes at most (a multiple of 64). */
+  readonly window: number
+  /** MD5's initial state (A, B, C, D). */
+  readonly init: readonly number[]
+}
+
+/** Undefined where WebAssembly is not available (node --jitless). */
+export function onePassParts(): OnePassParts | undefined {
+  const api = webAssembly()
+  if (api === undefined) return undefined
+  try {
+    return { module: new api.Module(digestModuleBytes()), tables: crc64WasmTables(), stateAt: STATE_AT, dataAt: DATA_AT, window: WINDOW_BYTES, init: MD5_INIT }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The last one or two blocks MD5 takes for a body of `total` bytes whose last `carry` bytes did not
+ * fill a block: those bytes, 0x80, zeros, and the length in bits (64-bit little-endian).
+ */
+export function md5FinalBlocks(carry: Uint8Array, total: number): Uint8Array {
+  const blocks = new Uint8Array(carry.length < 56 ? 64 : 128)
+  blocks.set(carry)
+  blocks[carry.length] = 0x80
+  new DataView(blocks.buffer).setBigUint64(blocks.length - 8, BigInt(total) * 8n, true)
+  return blocks
+}
+
 /**
  * MD5 and CRC-64 of request bodies on the calling thread, each byte read once by one WebAssembly
  * loop that does both (digest-wasm.ts). Chunks are hashed as they arrive, so nothing is held.
@@ -30,20 +67,19 @@ export class OnePassDigests {
   readonly #bytes: Uint8Array
   readonly #words: Uint32Array
 
-  private constructor(wasm: Exports) {
+  private constructor(wasm: Exports, tables: BigUint64Array) {
     this.#wasm = wasm
     this.#bytes = new Uint8Array(wasm.memory.buffer)
     this.#words = new Uint32Array(wasm.memory.buffer)
-    const tables = crc64WasmTables()
     new BigUint64Array(wasm.memory.buffer, 0, tables.length).set(tables)
   }
 
   /** Undefined where WebAssembly is not available (node --jitless). */
-  static create(): OnePassDigests | undefined {
+  static create(parts = onePassParts()): OnePassDigests | undefined {
     const api = webAssembly()
-    if (api === undefined) return undefined
+    if (api === undefined || parts === undefined) return undefined
     try {
-      return new OnePassDigests(new api.Instance(new api.Module(digestModuleBytes())).exports as unknown as Exports)
+      return new OnePassDigests(new api.Instance(parts.module).exports as unknown as Exports, parts.tables)
     } catch {
       return undefined
     }
@@ -94,14 +130,12 @@ export class OnePassDigests {
 
   /** The carry into the CRC, then MD5's padding (0x80, zeros, the length in bits) after it. */
   #final(body: Running): Digests {
-    const bytes = this.#bytes
-    bytes.set(body.carry.subarray(0, body.carried), DATA_AT)
+    const carry = body.carry.subarray(0, body.carried)
+    this.#bytes.set(carry, DATA_AT)
     const crc = this.#wasm.update(DATA_AT, body.carried, body.crc)
-    const blocks = body.carried < 56 ? 1 : 2
-    bytes.fill(0, DATA_AT + body.carried, DATA_AT + blocks * 64)
-    bytes[DATA_AT + body.carried] = 0x80
-    new DataView(bytes.buffer).setBigUint64(DATA_AT + blocks * 64 - 8, BigInt(body.total) * 8n, true)
-    this.#md5crc(body, blocks)
+    const last = md5FinalBlocks(carry, body.total)
+    this.#bytes.set(last, DATA_AT)
+    this.#md5crc(body, last.length >>> 6)
     const md5 = Buffer.alloc(16)
     body.md5.forEach((word, r) => md5.writeUInt32LE(word, 4 * r))
     return { md5, crc64: BigInt.asUintN(64, crc) }
