@@ -98,9 +98,9 @@ export function crc64Tables(poly: bigint): BigUint64Array {
   return tables
 }
 
-/** The compiled module and the tables its memory must start with: what a worker thread needs. */
-export interface WasmCrc64Parts {
-  /** A `WebAssembly.Module` (can be posted to a worker thread). */
+/** The compiled module and the tables its memory must start with. */
+interface WasmCrc64Parts {
+  /** A `WebAssembly.Module`. */
   readonly module: object
   /** The 16 tables of 256 entries, to be copied to the start of each instance's memory. */
   readonly tables: BigUint64Array
@@ -110,7 +110,7 @@ export interface WasmCrc64Parts {
 }
 
 /** The module and tables for reflected polynomial `poly`, or undefined without WebAssembly. */
-export function compileWasmCrc64(poly: bigint): WasmCrc64Parts | undefined {
+function compileWasmCrc64(poly: bigint): WasmCrc64Parts | undefined {
   const wasm = webAssembly()
   if (wasm === undefined) return undefined
   let module: object

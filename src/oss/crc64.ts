@@ -8,14 +8,9 @@
  * since BigInt arithmetic per byte would be slow, and serves short data and runtimes without
  * WebAssembly. `crc64Combine` (for multipart objects) uses BigInt, once per part.
  */
-import { compileWasmCrc64, crc64Tables, loadWasmCrc64, type WasmCrc64Parts } from './crc64-wasm.js'
+import { crc64Tables, loadWasmCrc64 } from './crc64-wasm.js'
 
 const POLY_REFLECTED = 0xc96c5795d7870f42n
-
-/** The WebAssembly CRC-64/ECMA-182 for a worker thread to instantiate (undefined without WebAssembly). */
-export function crc64WasmParts(): WasmCrc64Parts | undefined {
-  return compileWasmCrc64(POLY_REFLECTED)
-}
 
 /** The tables of crc64-wasm.ts's `update` for CRC-64/ECMA-182, for a module that includes that function. */
 export function crc64WasmTables(): BigUint64Array {
