@@ -108,9 +108,9 @@ export function measure(label, fn, perCall = 1, { minMs = 400, maxIterations = I
 
 /**
  * Two implementations in alternating windows of `minMs` (`pairs` of them, after a warm-up of
- * `warmUpMs` each): the figures are each side's median window and the ratio theirs/ours is the median of the
- * pairs' ratios, so a slow phase of the machine, which can last seconds on the 2-core VM, falls on
- * both sides of a pair instead of on whichever was measured during it.
+ * `warmUpMs` each): the figures are each side's median window and the ratio theirs/ours is the
+ * median of the pairs' ratios, so a slow phase of the machine, which can last seconds on the
+ * 2-core VM, falls on both sides of a pair instead of on whichever was measured during it.
  */
 export async function measurePair({ ours, theirs, oursAsync = false, theirsAsync = false, pairs = 7, minMs = 100, perCall = 1, warmUpMs = 50 }) {
   const window = (fn, isAsync, ms) => (isAsync ? timedLoopAsync(fn, ms) : timedLoop(fn, ms))

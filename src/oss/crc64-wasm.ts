@@ -98,47 +98,22 @@ export function crc64Tables(poly: bigint): BigUint64Array {
   return tables
 }
 
-/** The compiled module and the tables its memory must start with. */
-interface WasmCrc64Parts {
-  /** A `WebAssembly.Module`. */
-  readonly module: object
-  /** The 16 tables of 256 entries, to be copied to the start of each instance's memory. */
-  readonly tables: BigUint64Array
-  /** Where data is copied to in memory, and how much of it one call takes. */
-  readonly dataAt: number
-  readonly window: number
-}
-
-/** The module and tables for reflected polynomial `poly`, or undefined without WebAssembly. */
-function compileWasmCrc64(poly: bigint): WasmCrc64Parts | undefined {
-  const wasm = webAssembly()
-  if (wasm === undefined) return undefined
-  let module: object
-  try {
-    module = new wasm.Module(wasmModule([crc64UpdateFunction()], 2))
-  } catch {
-    return undefined
-  }
-  return { module, tables: crc64Tables(poly), dataAt: DATA_AT, window: WINDOW }
-}
-
 /**
  * `(data, previous) => crc` continuing a CRC-64 with reflected polynomial `poly` (same contract as
  * `crc64`), or undefined where WebAssembly is not available (node --jitless).
  */
 export function loadWasmCrc64(poly: bigint): ((data: Uint8Array, previous: bigint) => bigint) | undefined {
-  const parts = compileWasmCrc64(poly)
-  if (parts === undefined) return undefined
-  const wasm = webAssembly() as WasmApi
+  const wasm = webAssembly()
+  if (wasm === undefined) return undefined
   let instance: InstanceType<WasmApi['Instance']>
   try {
-    instance = new wasm.Instance(parts.module)
+    instance = new wasm.Instance(new wasm.Module(wasmModule([crc64UpdateFunction()], 2)))
   } catch {
     return undefined
   }
   const memory = instance.exports['memory'] as { readonly buffer: ArrayBuffer }
   const update = instance.exports['update'] as (pointer: number, length: number, crc: bigint) => bigint
-  new BigUint64Array(memory.buffer, 0, TABLES * 256).set(parts.tables)
+  new BigUint64Array(memory.buffer, 0, TABLES * 256).set(crc64Tables(poly))
   const bytes = new Uint8Array(memory.buffer)
   return (data, previous) => {
     let crc = previous

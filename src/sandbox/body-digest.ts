@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { crc64 } from '../oss/crc64.js'
-import { md5FinalBlocks, OnePassDigests, onePassParts, type OnePassParts } from './one-pass-digest.js'
+import { OnePassDigests, onePassParts, type BlocksHashed, type OnePassParts } from './one-pass-digest.js'
 
 /** What the store records of every body: its MD5 (ETag, Content-MD5) and CRC-64 (x-oss-hash-crc64ecma). */
 export interface Digests {
@@ -32,9 +32,9 @@ const SEND_BYTES = 1024 * 1024
 const BACKLOG_BYTES = 8 * 1024 * 1024
 
 // The worker: the one-pass module of digest-wasm.ts (MD5 and CRC-64 in one loop), one state per
-// body id, fed whole blocks in order by the messages of the thread that owns the body; that thread
-// keeps the bytes of an unfinished block for its next message and sends the last bytes with MD5's
-// padding (md5FinalBlocks) at the end. Plain CommonJS, run with eval.
+// body id, fed whole 64-byte blocks in order by the messages of the thread that owns the body. At
+// the end it hands the state back, and that thread finishes the body (its last bytes and MD5's
+// padding) with its own instance of the module. Plain CommonJS, run with eval.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const { module, tables, stateAt, dataAt, window, init } = workerData
@@ -43,45 +43,33 @@ new BigUint64Array(wasm.memory.buffer, 0, tables.length).set(tables)
 const memory = new Uint8Array(wasm.memory.buffer)
 const words = new Uint32Array(wasm.memory.buffer)
 const bodies = new Map()
-function hashBlocks(body, bytes, crcToo) {
-  for (let offset = 0; offset < bytes.length; offset += window) {
-    const chunk = bytes.subarray(offset, Math.min(offset + window, bytes.length))
-    memory.set(chunk, dataAt)
-    words.set(body.md5, stateAt / 4)
-    const crc = wasm.md5crc(dataAt, chunk.length >>> 6, body.crc)
-    if (crcToo) body.crc = crc
-    body.md5.set(words.subarray(stateAt / 4, stateAt / 4 + 4))
-  }
-}
 parentPort.on('message', (m) => {
   let body = bodies.get(m.id)
   if (m.abort) {
     bodies.delete(m.id)
     return
   }
-  if (body === undefined) bodies.set(m.id, (body = { md5: Uint32Array.from(init), crc: 0n }))
-  if (m.bytes) hashBlocks(body, m.bytes, true)
+  if (body === undefined) bodies.set(m.id, (body = { md5: Uint32Array.from(init), crc: 0n, bytes: 0 }))
+  if (m.bytes) {
+    for (let offset = 0; offset < m.bytes.length; offset += window) {
+      const chunk = m.bytes.subarray(offset, Math.min(offset + window, m.bytes.length))
+      memory.set(chunk, dataAt)
+      words.set(body.md5, stateAt / 4)
+      body.crc = wasm.md5crc(dataAt, chunk.length >>> 6, body.crc)
+      body.md5.set(words.subarray(stateAt / 4, stateAt / 4 + 4))
+    }
+    body.bytes += m.bytes.length
+  }
   if (m.bytes && !m.end) parentPort.postMessage({ id: m.id, hashed: m.bytes.length })
   if (m.end) {
     bodies.delete(m.id)
-    memory.set(m.end.tail, dataAt)
-    body.crc = wasm.update(dataAt, m.end.tail.length, body.crc)
-    hashBlocks(body, m.end.last, false)
-    const md5 = new Uint8Array(16)
-    body.md5.forEach((word, r) => new DataView(md5.buffer).setUint32(4 * r, word, true))
-    parentPort.postMessage({ id: m.id, md5, crc: BigInt.asUintN(64, body.crc) })
+    parentPort.postMessage({ id: m.id, state: body })
   }
 })
 `
 
-/** The end of a body for the worker: its last bytes (under a block) and MD5's final blocks. */
-interface BodyEnd {
-  readonly tail: Uint8Array
-  readonly last: Uint8Array
-}
-
 interface Pending {
-  readonly resolve: (digests: Digests) => void
+  readonly resolve: (state: BlocksHashed) => void
   readonly reject: (err: Error) => void
 }
 
@@ -96,12 +84,12 @@ class DigestWorker {
   constructor(parts: OnePassParts) {
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: parts })
     this.#worker.unref()
-    this.#worker.on('message', (m: { id: number; hashed?: number; md5: Uint8Array; crc: bigint }) => {
+    this.#worker.on('message', (m: { id: number; hashed?: number; state: BlocksHashed }) => {
       if (m.hashed !== undefined) return this.#hashed(m.id, m.hashed)
       const pending = this.#pending.get(m.id)
       if (!pending) return
       this.#settled(m.id)
-      pending.resolve({ md5: Buffer.from(m.md5.buffer, m.md5.byteOffset, m.md5.byteLength), crc64: m.crc })
+      pending.resolve(m.state)
     })
     this.#worker.on('error', (err) => this.#fail(err))
     this.#worker.on('exit', () => this.#fail(new Error('digest worker exited')))
@@ -117,11 +105,11 @@ class DigestWorker {
 
   /**
    * Hands `bytes` (whole blocks, the only view of a buffer of its own, which moves to the worker)
-   * to body `id`, and with `end` finishes it.
+   * to body `id`; with `end`, answers where the body stands after them.
    */
-  send(id: number, bytes: Buffer | undefined, end: BodyEnd | undefined): Promise<Digests> | undefined {
+  send(id: number, bytes: Buffer | undefined, end: boolean): Promise<BlocksHashed> | undefined {
     if (this.#failed) throw this.#failed
-    const message = { id, ...(bytes ? { bytes } : {}), ...(end ? { end } : {}) }
+    const message = { id, ...(bytes ? { bytes } : {}), ...(end ? { end: true } : {}) }
     if (!end) {
       if (bytes) {
         const backlog = this.#backlog.get(id)
@@ -132,7 +120,7 @@ class DigestWorker {
       return undefined
     }
     this.#release(id)
-    const answer = new Promise<Digests>((resolve, reject) => {
+    const answer = new Promise<BlocksHashed>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject })
       this.#keepAlive()
     })
@@ -258,13 +246,18 @@ export class DigestPool {
     return this.#parts
   }
 
-  /** A digest on the calling thread. */
-  #inline(): BodyDigest {
+  /** This thread's instance of the module: it hashes inline and finishes what workers hashed. */
+  #onePassDigests(): OnePassDigests | undefined {
     if (this.#onePass === null) {
       const parts = this.#onePassParts()
       this.#onePass = parts ? OnePassDigests.create(parts) : undefined
     }
-    return this.#onePass?.start() ?? plainDigest()
+    return this.#onePass
+  }
+
+  /** A digest on the calling thread. */
+  #inline(): BodyDigest {
+    return this.#onePassDigests()?.start() ?? plainDigest()
   }
 
   /** The least busy worker, started on first use; undefined when none can run. */
@@ -274,7 +267,7 @@ export class DigestPool {
     const idle = this.#workers.find((w) => w.load === 0)
     if (idle || this.#workers.length >= this.#size) return idle ?? this.#workers.reduce((a, b) => (b.load < a.load ? b : a))
     const parts = this.#onePassParts()
-    if (parts === undefined) return undefined
+    if (parts === undefined || this.#onePassDigests() === undefined) return undefined
     try {
       const worker = new DigestWorker(parts)
       this.#workers.push(worker)
@@ -291,7 +284,6 @@ export class DigestPool {
     // can run, inline.
     let held: Buffer[] = []
     let heldBytes = 0
-    let total = 0
     let worker: DigestWorker | undefined
     let inline: BodyDigest | undefined
     const id = this.#nextId++
@@ -302,23 +294,17 @@ export class DigestPool {
       heldBytes = 0
       return inline
     }
-    // The whole blocks held go to the worker; the bytes of an unfinished block stay for the next
-    // send, or go with MD5's padding at the end.
+    // The whole blocks held go to the worker; the bytes of an unfinished block stay here (copied
+    // out: the gathered buffer moves to the worker) for the next send, or for this thread to finish.
     const send = (end: boolean) => {
       const whole = heldBytes - (heldBytes & 63)
       const all = heldBytes > 0 ? gather(held, heldBytes) : undefined
-      // A buffer of its own (Buffer.alloc never takes a slice of the shared pool, which a message
-      // would clone whole).
-      const rest = Buffer.alloc(heldBytes - whole)
-      all?.copy(rest, 0, whole)
-      held = rest.length > 0 ? [rest] : []
-      heldBytes = rest.length
-      const bytes = all && whole > 0 ? all.subarray(0, whole) : undefined
-      return (worker as DigestWorker).send(id, bytes, end ? { tail: rest, last: md5FinalBlocks(rest, total) } : undefined)
+      held = all && whole < heldBytes ? [Buffer.from(all.subarray(whole))] : []
+      heldBytes -= whole
+      return (worker as DigestWorker).send(id, all && whole > 0 ? all.subarray(0, whole) : undefined, end)
     }
     return {
       update: (chunk) => {
-        total += chunk.length
         if (inline) return inline.update(chunk)
         held.push(chunk)
         heldBytes += chunk.length
@@ -332,7 +318,9 @@ export class DigestPool {
       finish: async () => {
         if (inline) return inline.finish()
         if (worker === undefined) return toInline().finish()
-        return send(true) as Promise<Digests>
+        const rest = (this.#onePassDigests() as OnePassDigests).start(await (send(true) as Promise<BlocksHashed>))
+        for (const chunk of held) rest.update(chunk)
+        return rest.finish()
       },
       abort: () => {
         held = []

@@ -46,16 +46,13 @@ export function onePassParts(): OnePassParts | undefined {
   }
 }
 
-/**
- * The last one or two blocks MD5 takes for a body of `total` bytes whose last `carry` bytes did not
- * fill a block: those bytes, 0x80, zeros, and the length in bits (64-bit little-endian).
- */
-export function md5FinalBlocks(carry: Uint8Array, total: number): Uint8Array {
-  const blocks = new Uint8Array(carry.length < 56 ? 64 : 128)
-  blocks.set(carry)
-  blocks[carry.length] = 0x80
-  new DataView(blocks.buffer).setBigUint64(blocks.length - 8, BigInt(total) * 8n, true)
-  return blocks
+/** Where a body stands after whole blocks hashed elsewhere (a worker thread with the same module). */
+export interface BlocksHashed {
+  /** MD5's state (A, B, C, D) after them. */
+  readonly md5: Uint32Array
+  readonly crc: bigint
+  /** How many bytes they were (a multiple of 64). */
+  readonly bytes: number
 }
 
 /**
@@ -85,8 +82,11 @@ export class OnePassDigests {
     }
   }
 
-  start(): BodyDigest {
-    const body: Running = { md5: Uint32Array.from(MD5_INIT), crc: 0n, carry: new Uint8Array(64), carried: 0, total: 0 }
+  /** A digest for one body, from its start or from where `from` left it. */
+  start(from?: BlocksHashed): BodyDigest {
+    const body: Running = from
+      ? { md5: Uint32Array.from(from.md5), crc: from.crc, carry: new Uint8Array(64), carried: 0, total: from.bytes }
+      : { md5: Uint32Array.from(MD5_INIT), crc: 0n, carry: new Uint8Array(64), carried: 0, total: 0 }
     let done = false
     return {
       update: (chunk) => {
@@ -130,12 +130,14 @@ export class OnePassDigests {
 
   /** The carry into the CRC, then MD5's padding (0x80, zeros, the length in bits) after it. */
   #final(body: Running): Digests {
-    const carry = body.carry.subarray(0, body.carried)
-    this.#bytes.set(carry, DATA_AT)
+    const bytes = this.#bytes
+    bytes.set(body.carry.subarray(0, body.carried), DATA_AT)
     const crc = this.#wasm.update(DATA_AT, body.carried, body.crc)
-    const last = md5FinalBlocks(carry, body.total)
-    this.#bytes.set(last, DATA_AT)
-    this.#md5crc(body, last.length >>> 6)
+    const blocks = body.carried < 56 ? 1 : 2
+    bytes.fill(0, DATA_AT + body.carried, DATA_AT + blocks * 64)
+    bytes[DATA_AT + body.carried] = 0x80
+    new DataView(bytes.buffer).setBigUint64(DATA_AT + blocks * 64 - 8, BigInt(body.total) * 8n, true)
+    this.#md5crc(body, blocks)
     const md5 = Buffer.alloc(16)
     body.md5.forEach((word, r) => md5.writeUInt32LE(word, 4 * r))
     return { md5, crc64: BigInt.asUintN(64, crc) }

@@ -91,7 +91,7 @@ describe('DigestPool', () => {
 
   it('gives the right digests on a worker for bodies ending anywhere in a block, around the inline limit and each 1 MiB message', async () => {
     // The worker takes whole blocks; the thread keeps an unfinished block for the next message and
-    // sends the last bytes with MD5's padding (one or two blocks: the edge is 55/56 bytes in).
+    // finishes the body itself (MD5's padding is one or two blocks: the edge is 55/56 bytes in).
     const pool = new DigestPool(1)
     const KiB = 1024
     const size = fc.oneof(
